@@ -1,0 +1,49 @@
+# Flow: `make run` for the demo on embedded defaults, `make test` for the test suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+DEV_ENV := DEBUG=1 DJANGO_SETTINGS_MODULE=flow.settings.base
+
+.PHONY: run test install migrate demo lint messages check-deploy bench clean worker
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p var/mail var/media
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+## The demo: SQLite, Celery eager, files in var/media, e-mails in var/mail and at /dev/mail/.
+run: demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## The tests: SQLite by default; DATABASE_URL=postgres://... runs them on PostgreSQL.
+test: install
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: install
+	$(PY) -m ruff check .
+
+messages: install
+	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'tests/*'
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore '.venv/*'
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=flow.settings.prod SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=flow.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+worker: install
+	$(PY) -m celery -A flow worker -l info
+
+clean:
+	rm -rf $(VENV) var staticfiles

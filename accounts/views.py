@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+
+
+@login_not_required
+def home(request):
+    """The site root sends each person to their own start page."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if user.access.is_staff_member or user.is_staff:
+        return redirect("accounts:staff_home")
+    if user.is_citizen:
+        return redirect("cabinet:home")
+    return redirect("accounts:login")

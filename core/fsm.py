@@ -1,0 +1,51 @@
+"""Running state-machine transitions: the one way any service changes a `status`."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+
+class InvalidTransition(ValidationError):
+    """The object is not in a state that allows this step (someone else may have moved it)."""
+
+
+@transaction.atomic
+def run_transition(obj, name: str, *, actor, comment: str = "", **kwargs):
+    """Lock `obj`, check that transition `name` may run now and that `actor` may run it,
+    run it, save, and write a history row through `obj.events`. Returns the fresh object.
+
+    The row lock makes concurrent requests serialise: the second one sees the new status
+    and is refused, so two reviewers can never both win.
+    """
+    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            _("Действие «%(action)s» недоступно в статусе «%(status)s».")
+            % {"action": _transition_label(method, name), "status": locked.get_status_display()},
+            code="invalid_transition",
+        )
+    if actor is not None and not has_transition_perm(method, actor):
+        raise PermissionDenied
+    source = locked.status
+    method(**kwargs)
+    locked.save()
+    if hasattr(locked, "events"):
+        locked.events.create(actor=actor, transition=name, source=source, target=locked.status,
+                             comment=comment)
+    return locked
+
+
+def available_transitions(obj, user) -> list[str]:
+    """Names of the transitions `user` may run on `obj` now (for buttons; never re-state rules)."""
+    return [t.name for t in obj.get_available_user_status_transitions(user)]
+
+
+def _transition_label(method, name: str) -> str:
+    meta = getattr(method, "_django_fsm", None)
+    if meta is not None:
+        for t in meta.transitions.values():
+            label = (t.custom or {}).get("label")
+            if label:
+                return str(label)
+    return name

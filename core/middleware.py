@@ -1,0 +1,35 @@
+"""Request-wide headers: a request ID for support, and no caching of personal pages."""
+import uuid
+
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+
+class RequestIDMiddleware:
+    """Tag each request with an ID shown on error pages and sent back as X-Request-ID."""
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = uuid.uuid4().hex[:16]
+        response = self.get_response(request)
+        response[self.header] = request.request_id
+        return response
+
+
+class NoStoreForAuthenticatedMiddleware:
+    """Pages seen by a logged-in user hold personal data: never store them in any cache (CFG-09)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+            patch_vary_headers(response, ("Cookie",))
+        return response

@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def cabinet_home(request):
+    return HttpResponse("cabinet")
