@@ -6,5 +6,5 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("staff/", views.home, name="staff_home"),
+    path("staff/", views.staff_home, name="staff_home"),
 ]
