@@ -49,3 +49,14 @@ def _transition_label(method, name: str) -> str:
             if label:
                 return str(label)
     return name
+
+
+class ProtectedStatusMixin:
+    """For models whose FSM field is `protected=True`: lets `refresh_from_db()` reload the
+    status (django-fsm refuses any direct assignment, including Django's own reload)."""
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        for field in self._meta.concrete_fields:
+            if getattr(field, "protected", False) and (fields is None or field.attname in fields):
+                self.__dict__.pop(field.attname, None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
