@@ -1,6 +1,10 @@
 """Personas shared by every test (Healthchecks style): anonymous, citizen, staff of partners
 A and B, an employment-service reviewer for region 70, an operator reviewer."""
+import os
+import shutil
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import Membership, Organization, Region
@@ -14,6 +18,27 @@ from tests.factories import (
 )
 
 PASSWORD = "Qwerty!234x"
+
+# CI sets FLOW_REQUIRE_SERVICES=1: there a missing service is a failure, never a silent skip.
+REQUIRE_SERVICES = bool(os.environ.get("FLOW_REQUIRE_SERVICES"))
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, with the reason shown, tests whose service this machine lacks (laptop runs)."""
+    if REQUIRE_SERVICES:
+        return
+    missing = {
+        "postgres": None if ON_POSTGRES else "needs PostgreSQL: set DATABASE_URL=postgres://…",
+        "integration": None if (ON_POSTGRES and os.environ.get("REDIS_URL"))
+        else "needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL",
+        "browser": None if os.path.exists(CHROMIUM) else "needs Debian's chromium (apt-get install chromium)",
+    }
+    for item in items:
+        for marker, reason in missing.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture
