@@ -1,29 +1,151 @@
-"""The e-mail outbox. STUB: the real implementation replaces this module (same signatures)."""
+"""The e-mail outbox: every e-mail is an `OutgoingEmail` row first, written in the caller's
+transaction, then sent by a Celery task after commit. A failed send leaves the row in the outbox;
+the task retries it with back-off and the beat's `outbox_flush` picks up whatever is left."""
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
 
 from core.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# After this many attempts the beat stops retrying a row; it stays `failed` for the admin's
+# "Отправить повторно" action (a retry storm against a refused address helps nobody).
+MAX_ATTEMPTS = 20
+FLUSH_BATCH = 200
+# The flush leaves fresh rows to the task enqueued on commit.
+FLUSH_GRACE = timedelta(minutes=1)
 
 
 class OutboxDeliveryError(Exception):
     """SMTP refused or could not be reached; the row stays in the outbox for a retry."""
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off after `attempts` failures: 30 s, 1 min, 2 min, … up to an hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
 def send_templated_mail(*, to: str, template: str, context: dict) -> OutgoingEmail:
     """Queue an e-mail rendered from `<template>_subject.txt`, `<template>.txt` and (optional)
     `<template>.html`; it is sent by a Celery task after the current transaction commits."""
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    email = OutgoingEmail.objects.create(to=to, subject=subject,
-                                         body_text=render_to_string(f"{template}.txt", context))
-    from core.tasks import outbox_send_task
-
-    transaction.on_commit(lambda: outbox_send_task.delay(email_id=email.pk))
+    validate_email(to)
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+    email = OutgoingEmail.objects.create(
+        to=to,
+        subject=subject[:255],
+        body_text=_render_plain(f"{template}.txt", context).strip() + "\n",
+        body_html=_render_html(f"{template}.html", context),
+    )
+    _enqueue(email.pk)
     return email
 
 
-def outbox_send(*, email_id: int) -> None:
-    raise NotImplementedError
+def outbox_send(*, email_id: int) -> bool:
+    """Send one outbox row unless it is already sent or another worker holds it; True if this
+    call sent it. Raises OutboxDeliveryError (the row is then `failed`) when SMTP fails.
+
+    The row lock is the claim: it is held while SMTP talks (bounded by EMAIL_TIMEOUT), so two
+    workers can never both send a row; the second skips it, and a later run sees `sent`.
+    """
+    with transaction.atomic():
+        email = (OutgoingEmail.objects.select_for_update(skip_locked=True)
+                 .filter(pk=email_id).exclude(status=OutgoingEmail.Status.SENT).first())
+        if email is None:
+            return False
+        try:
+            _deliver(email)
+        except (smtplib.SMTPException, OSError) as exc:
+            email.mark_failed(f"{type(exc).__name__}: {exc}",
+                              retry_at=timezone.now() + retry_delay(email.attempts + 1))
+        else:
+            email.mark_sent()
+        email.save()
+    if email.status == OutgoingEmail.Status.SENT:
+        return True
+    if email.attempts >= MAX_ATTEMPTS:
+        logger.error("outbox: e-mail %s gave up after %s attempts: %s", email.pk, email.attempts,
+                     email.last_error)
+    raise OutboxDeliveryError(email.last_error)
 
 
 def outbox_flush() -> int:
-    return 0
+    """Beat: send pending or failed rows that are due, oldest first, in a bounded batch.
+    Returns the number sent."""
+    now = timezone.now()
+    due = (OutgoingEmail.objects
+           .filter(status__in=[OutgoingEmail.Status.PENDING, OutgoingEmail.Status.FAILED],
+                   created_at__lte=now - FLUSH_GRACE, attempts__lt=MAX_ATTEMPTS)
+           .exclude(next_attempt_at__gt=now)
+           .order_by("created_at", "pk")
+           .values_list("pk", flat=True)[:FLUSH_BATCH])
+    sent = 0
+    for email_id in list(due):
+        try:
+            sent += outbox_send(email_id=email_id)
+        except OutboxDeliveryError:
+            continue
+    return sent
+
+
+def outbox_requeue(*, email_ids: Iterable[int]) -> int:
+    """Queue failed rows for another attempt now (the admin's "Отправить повторно").
+    Returns how many rows were queued."""
+    with transaction.atomic():
+        ids = list(OutgoingEmail.objects.select_for_update()
+                   .filter(pk__in=list(email_ids), status=OutgoingEmail.Status.FAILED)
+                   .values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(pk__in=ids).update(next_attempt_at=None)
+        for email_id in ids:
+            _enqueue(email_id)
+    return len(ids)
+
+
+def _enqueue(email_id: int) -> None:
+    from core.tasks import outbox_send_task
+
+    transaction.on_commit(lambda: outbox_send_task.delay(email_id=email_id))
+
+
+def _deliver(email: OutgoingEmail) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": _message_id(email)},
+        connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    message.send()
+
+
+def _message_id(email: OutgoingEmail) -> str:
+    """The same Message-ID on every attempt, so a receiving server can drop a duplicate."""
+    domain = urlsplit(settings.SITE_URL).hostname or "flow.local"
+    return f"<outbox.{email.pk}.{int(email.created_at.timestamp())}@{domain}>"
+
+
+def _render_plain(name: str, context: dict) -> str:
+    """Plain text is not HTML: render without autoescaping (no `&amp;` in subjects)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def _render_html(name: str, context: dict) -> str:
+    try:
+        template = get_template(name)
+    except TemplateDoesNotExist:
+        return ""
+    return template.render(context)

@@ -75,6 +75,8 @@ class OutgoingEmail(models.Model):
     last_error = models.TextField(_("последняя ошибка"), blank=True)
     created_at = models.DateTimeField(_("создано"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
+    # Back-off for the beat's flush; a retrying task may send earlier, the row lock keeps it single.
+    next_attempt_at = models.DateTimeField(_("следующая попытка"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("письмо")
@@ -90,12 +92,14 @@ class OutgoingEmail(models.Model):
         self.sent_at = timezone.now()
         self.attempts += 1
         self.last_error = ""
+        self.next_attempt_at = None
     mark_sent.alters_data = True
 
     @transition(field=status, source=[Status.PENDING, Status.FAILED], target=Status.FAILED)
-    def mark_failed(self, error: str):
+    def mark_failed(self, error: str, retry_at=None):
         self.attempts += 1
         self.last_error = error[:2000]
+        self.next_attempt_at = retry_at
     mark_failed.alters_data = True
 
 
@@ -130,6 +134,7 @@ class ExportJob(models.Model):
     error = models.TextField(_("ошибка"), blank=True)
     download_token = models.CharField(max_length=64, default=_download_token, unique=True, editable=False)
     created_at = models.DateTimeField(_("создано"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("начато"), null=True, blank=True)
     finished_at = models.DateTimeField(_("готово"), null=True, blank=True)
     expires_at = models.DateTimeField(_("хранится до"), null=True, blank=True, db_index=True)
 
@@ -140,6 +145,11 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def in_progress(self) -> bool:
+        """Still queued or being built: the status page keeps polling."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
     @property
     def progress(self) -> int:
@@ -153,6 +163,7 @@ class ExportJob(models.Model):
     @transition(field=status, source=Status.PENDING, target=Status.RUNNING)
     def start(self, total_rows: int | None):
         self.total_rows = total_rows
+        self.started_at = timezone.now()
     start.alters_data = True
 
     @transition(field=status, source=Status.RUNNING, target=Status.READY)

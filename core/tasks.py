@@ -1,16 +1,25 @@
 """Celery tasks of the building blocks: each takes primary keys and calls a service."""
 from celery import shared_task
 
+# Retries of one send; after that the row waits for the beat's flush (see core.mail.MAX_ATTEMPTS).
+OUTBOX_TASK_RETRIES = 6
 
-@shared_task(acks_late=True, bind=True, max_retries=None)
+
+@shared_task(acks_late=True, bind=True, max_retries=OUTBOX_TASK_RETRIES)
 def outbox_send_task(self, *, email_id: int) -> None:
-    """Send one outbox e-mail; on an SMTP failure retry with exponential back-off (up to an hour)."""
-    from core.mail import OutboxDeliveryError, outbox_send
+    """Send one outbox e-mail; on an SMTP failure retry with exponential back-off (up to an hour).
+
+    Run eagerly (laptop, unit tests), `self.retry` would loop at once in the caller: there the
+    row is simply left `failed` for `outbox_flush`.
+    """
+    from core.mail import OutboxDeliveryError, outbox_send, retry_delay
 
     try:
         outbox_send(email_id=email_id)
     except OutboxDeliveryError as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2 ** self.request.retries)) from exc
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return
+        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries + 1).total_seconds()) from exc
 
 
 @shared_task
@@ -21,8 +30,9 @@ def outbox_flush_task() -> int:
     return outbox_flush()
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(acks_late=True)
 def export_build_task(*, job_id: int) -> None:
+    """Build one export file; the service records a failure on the job itself."""
     from core.exports import export_build
 
     export_build(job_id=job_id)
@@ -30,6 +40,7 @@ def export_build_task(*, job_id: int) -> None:
 
 @shared_task
 def export_expire_task() -> int:
-    from core.exports import export_expire
+    """Beat: delete expired export files, and settle jobs a lost worker left behind."""
+    from core.exports import export_expire, export_recover
 
-    return export_expire()
+    return export_expire() + export_recover()

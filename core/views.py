@@ -1,6 +1,18 @@
-"""Error pages: a request ID for support, never a traceback, settings or SQL (CFG-02)."""
+"""Error pages (a request ID for support, never a traceback, settings or SQL: CFG-02), the
+export job pages, and the development mail viewer."""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from core import exports
+from core.access import require
+from core.models import ExportJob, OutgoingEmail
 
 
 def _error(request, status: int, template: str):
@@ -26,3 +38,91 @@ def page_not_found(request, exception=None):
 @login_not_required
 def server_error(request):
     return _error(request, 500, "errors/500.html")
+
+
+# Export jobs: the owner's list, a self-refreshing status page, the download and the start button.
+
+EXPORTS_PER_PAGE = 20
+# Fields of the export button's POST that are not list filters.
+_EXPORT_CONTROL_FIELDS = {"csrfmiddlewaretoken", "export_format"}
+
+
+def export_list(request):
+    """The user's own exports, newest first."""
+    page_obj = Paginator(exports.export_list_for(request.user), EXPORTS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "core/exportjob_list.html", {
+        "page_obj": page_obj,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+    })
+
+
+def export_detail(request, pk):
+    """Status and progress; while the job runs, htmx re-fetches the status panel every 2 s."""
+    job = get_object_or_404(exports.export_list_for(request.user), pk=pk)
+    template = "core/partials/export_status.html" if request.htmx else "core/exportjob_detail.html"
+    return render(request, template, {"job": job})
+
+
+def export_download(request, pk):
+    """The file, to its owner only (anyone else gets 404); 410 once it has expired."""
+    job = get_object_or_404(exports.export_list_for(request.user), pk=pk)
+    if job.status == ExportJob.Status.EXPIRED:
+        return render(request, "core/exportjob_expired.html", {"job": job}, status=410)
+    if job.status != ExportJob.Status.READY:
+        return redirect("core:export_detail", pk=job.pk)
+    try:
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.download_name(job))
+    except FileNotFoundError:  # removed from storage by hand: as good as expired
+        return render(request, "core/exportjob_expired.html", {"job": job}, status=410)
+
+
+@require_POST
+def export_start(request, kind):
+    """Start export `kind` with the list page's filters (sent as fields or in the query string)."""
+    params = request.GET.copy()
+    for key, values in request.POST.lists():
+        if key not in _EXPORT_CONTROL_FIELDS:
+            params.setlist(key, values)
+    export_format = request.POST.get("export_format") or request.GET.get("export_format", "csv")
+    params.pop("export_format", None)
+    try:
+        job = exports.export_start(user=request.user, kind=kind, params=params, format=export_format)
+    except exports.UnknownExport:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("core:export_list")
+    messages.success(request, _("Выгрузка поставлена в очередь. Когда файл будет готов, ссылка придёт на почту."))
+    return redirect("core:export_detail", pk=job.pk)
+
+
+# Development mail viewer (mounted under /dev/ only when DEBUG is on).
+
+def _require_staff(request) -> None:
+    require(request.user.is_staff)
+
+
+def mail_list(request):
+    """The outbox, newest first: what the application would have sent."""
+    _require_staff(request)
+    page_obj = Paginator(OutgoingEmail.objects.defer("body_text", "body_html"), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "core/dev_mail_list.html", {"page_obj": page_obj})
+
+
+def mail_detail(request, pk):
+    _require_staff(request)
+    email = get_object_or_404(OutgoingEmail, pk=pk)
+    return render(request, "core/dev_mail_detail.html", {"email": email})
+
+
+@xframe_options_sameorigin
+def mail_html(request, pk):
+    """The HTML body on its own, for a sandboxed iframe: no scripts, no forms, no outside requests."""
+    _require_staff(request)
+    email = get_object_or_404(OutgoingEmail, pk=pk)
+    response = HttpResponse(email.body_html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+    return response

@@ -33,10 +33,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Пользователь{n}")
     password = factory.PostGenerationMethodCall("set_password", "Qwerty!234x")
 
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook signature
-        if create:
-            obj.save()
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:  # save what the post-generation hooks (the password) changed
+            instance.save()
 
 
 class CitizenUserFactory(UserFactory):

@@ -1,0 +1,366 @@
+"""CSV/XLSX exports built in the background and e-mailed to their owner as a link.
+
+An app plugs a list in from its own `exports.py` (found automatically):
+
+    register_export(
+        "enrollment.applications",
+        title=_("Заявки"),
+        columns=[(_("ФИО"), "citizen.full_name"), (_("Статус"), "get_status_display"),
+                 (_("Подана"), lambda a: a.submitted_at)],
+        queryset=lambda user, params: selectors.application_list_for(user, params),
+    )
+
+`queryset(user, params)` runs when the export is started and again when the file is built, as the
+owner, with the list page's filters as a QueryDict: it must scope rows to what the user may see
+(raise PermissionDenied to refuse). The list page offers the button through the shared toolbar:
+`{% url "core:export_start" "enrollment.applications" as export_url %}` and
+`{% include "partials/list_toolbar.html" with export_url=export_url %}` (add `?export_format=xlsx`
+to the URL for Excel).
+"""
+import csv
+import io
+import logging
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from core.mail import send_templated_mail
+from core.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+# A user may have this many exports queued or running at once.
+MAX_ACTIVE_PER_USER = 3
+BATCH = 500
+# A pending job older than this lost its task (broker restarted): enqueue it again.
+LOST_PENDING_AFTER = timedelta(minutes=10)
+# A running job older than this lost its worker (the task time limit is 15 minutes).
+LOST_RUNNING_AFTER = timedelta(hours=1)
+# Excel and LibreOffice run a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+Accessor = str | Callable[[Any], Any]
+
+
+class UnknownExport(LookupError):
+    """No export is registered under this kind."""
+
+
+class ExportLimitReached(ValidationError):
+    """The user already has MAX_ACTIVE_PER_USER exports in progress."""
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One registered export: an ordered column spec (Russian header, accessor) and the rows."""
+
+    kind: str
+    title: str
+    columns: tuple[tuple[str, Accessor], ...]
+    queryset: Callable[[Any, QueryDict], QuerySet]
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(header) for header, _accessor in self.columns]
+
+    def row_for(self, obj) -> list:
+        """The row's cells: text (formula-safe), numbers, dates and local naive datetimes."""
+        return [_cell(_resolve(obj, accessor)) for _header, accessor in self.columns]
+
+
+_registry: dict[str, ExportSpec] = {}
+_discovered = False
+
+
+def register_export(kind: str, *, title: str, columns: Iterable[tuple[str, Accessor]],
+                    queryset: Callable[[Any, QueryDict], QuerySet]) -> ExportSpec:
+    """Register an export under `kind` (convention: "<app>.<list>"). An accessor is a dotted
+    attribute path ("owner.email", "get_status_display": callables are called) or a function."""
+    if kind in _registry:
+        raise ImproperlyConfigured(f"Export {kind!r} is registered twice.")
+    spec = ExportSpec(kind=kind, title=title, columns=tuple(columns), queryset=queryset)
+    _registry[kind] = spec
+    return spec
+
+
+def get_export(kind: str) -> ExportSpec:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("exports")
+        _discovered = True
+    try:
+        return _registry[kind]
+    except KeyError:
+        raise UnknownExport(kind) from None
+
+
+def export_list_for(user) -> QuerySet:
+    """The user's own export jobs, newest first."""
+    return ExportJob.objects.filter(owner=user).order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def export_start(*, user, kind: str, params: Mapping, format: str = ExportJob.Format.CSV) -> ExportJob:
+    """Queue an export of `kind` for `user` with the list page's filters `params` (a QueryDict
+    or a dict); the file is built by a Celery task after commit."""
+    spec = get_export(kind)
+    if format not in ExportJob.Format.values:
+        raise ValidationError(_("Неизвестный формат выгрузки."), code="format")
+    params = _normalise_params(params)
+    spec.queryset(user, _query_dict(params))  # refuse now (PermissionDenied) rather than later
+    active = ExportJob.objects.filter(
+        owner=user, status__in=[ExportJob.Status.PENDING, ExportJob.Status.RUNNING]).count()
+    if active >= MAX_ACTIVE_PER_USER:
+        raise ExportLimitReached(
+            _("Одновременно формируется не больше %(max)s выгрузок. Дождитесь готовности предыдущих.")
+            % {"max": MAX_ACTIVE_PER_USER}, code="limit")
+    job = ExportJob.objects.create(owner=user, kind=kind, title=str(spec.title), params=params,
+                                   format=format)
+    _enqueue(job.pk)
+    return job
+
+
+def export_build(*, job_id: int) -> None:
+    """Build the file of a pending job, save it, mark the job ready and e-mail the owner a link;
+    or mark it failed. Idempotent: a job that is no longer pending is left alone."""
+    with transaction.atomic():
+        job = (ExportJob.objects.select_for_update(skip_locked=True)
+               .filter(pk=job_id, status=ExportJob.Status.PENDING).first())
+        if job is None:
+            return
+        try:
+            spec = get_export(job.kind)
+            queryset = _queryset_for(spec, job)
+            job.start(total_rows=queryset.count())
+        except Exception as exc:  # the job must end in a state the owner can see
+            logger.exception("export %s could not start", job_id)
+            job.fail(_error_text(exc))
+            job.save()
+            return
+        job.save()
+    try:
+        with tempfile.TemporaryFile() as fh:
+            rows = _write(job, spec, queryset, fh)
+            fh.seek(0)
+            name = _storage_name(job)
+            file_name = job.file.storage.save(job.file.field.generate_filename(job, name), File(fh, name=name))
+    except Exception as exc:  # the job must end in a state the owner can see
+        logger.exception("export %s failed", job_id)
+        _fail(job_id, _error_text(exc))
+        return
+    _finish(job_id, file_name, rows)
+
+
+def export_expire() -> int:
+    """Delete the files of ready jobs past `expires_at` and mark them expired. Returns the count."""
+    due = (ExportJob.objects.filter(status=ExportJob.Status.READY, expires_at__lte=timezone.now())
+           .values_list("pk", flat=True)[:BATCH])
+    expired = 0
+    for job_id in list(due):
+        with transaction.atomic():
+            job = (ExportJob.objects.select_for_update(skip_locked=True)
+                   .filter(pk=job_id, status=ExportJob.Status.READY).first())
+            if job is None:
+                continue
+            if job.file:
+                job.file.delete(save=False)
+            job.expire()
+            job.save()
+        expired += 1
+    return expired
+
+
+def export_recover() -> int:
+    """Settle jobs a lost broker or worker left behind: enqueue pending ones again (the build is
+    idempotent) and fail running ones. Returns the number of jobs touched."""
+    now = timezone.now()
+    pending = list(ExportJob.objects.filter(status=ExportJob.Status.PENDING,
+                                            created_at__lte=now - LOST_PENDING_AFTER)
+                   .values_list("pk", flat=True)[:BATCH])
+    for job_id in pending:
+        _enqueue(job_id)
+    running = list(ExportJob.objects.filter(status=ExportJob.Status.RUNNING,
+                                            started_at__lte=now - LOST_RUNNING_AFTER)
+                   .values_list("pk", flat=True)[:BATCH])
+    for job_id in running:
+        _fail(job_id, _("Формирование прервалось. Запустите выгрузку ещё раз."))
+    return len(pending) + len(running)
+
+
+def download_name(job: ExportJob) -> str:
+    """The file name the owner's browser saves: «Заявки 23.11.2026.csv»."""
+    day = timezone.localdate(job.finished_at or job.created_at)
+    return f"{job.title} {day:%d.%m.%Y}.{job.format}"
+
+
+def _enqueue(job_id: int) -> None:
+    from core.tasks import export_build_task
+
+    transaction.on_commit(lambda: export_build_task.delay(job_id=job_id))
+
+
+def _queryset_for(spec: ExportSpec, job: ExportJob) -> QuerySet:
+    """The rows as the owner may see them now (access is checked again when the job runs)."""
+    if not job.owner.is_active:
+        raise PermissionDenied
+    return spec.queryset(job.owner, _query_dict(job.params))
+
+
+def _write(job: ExportJob, spec: ExportSpec, queryset: QuerySet, fh) -> int:
+    rows = _rows_with_progress(job, spec, queryset)
+    if job.format == ExportJob.Format.XLSX:
+        return _write_xlsx(spec, rows, fh)
+    return _write_csv(spec, rows, fh)
+
+
+def _rows_with_progress(job: ExportJob, spec: ExportSpec, queryset: QuerySet):
+    for done, obj in enumerate(queryset.iterator(chunk_size=CHUNK_SIZE), start=1):
+        yield spec.row_for(obj)
+        if done % CHUNK_SIZE == 0:
+            ExportJob.objects.filter(pk=job.pk).update(done_rows=done)
+
+
+def _write_csv(spec: ExportSpec, rows, fh) -> int:
+    """UTF-8 with a BOM and `;` between cells: what Excel opens correctly in a Russian locale."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, delimiter=";")
+    writer.writerow(_escape(h) for h in spec.headers)
+    count = 0
+    for row in rows:
+        writer.writerow(_csv_text(value) for value in row)
+        count += 1
+    text.flush()
+    text.detach()
+    return count
+
+
+def _write_xlsx(spec: ExportSpec, rows, fh) -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(spec.title))
+    sheet.append([_xlsx_value(_escape(h)) for h in spec.headers])
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_value(value) for value in row])
+        count += 1
+    workbook.save(fh)
+    return count
+
+
+def _finish(job_id: int, file_name: str, rows: int) -> None:
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("owner").get(pk=job_id)
+        if job.status != ExportJob.Status.RUNNING:  # settled meanwhile by export_recover
+            job.file.storage.delete(file_name)
+            return
+        job.file.name = file_name
+        job.done_rows = rows
+        job.finish()
+        job.save()
+        send_templated_mail(to=job.owner.email, template="emails/core/export_ready", context={
+            "user_name": job.owner.get_short_name(),
+            "job": job,
+            "download_url": settings.SITE_URL + reverse("core:export_download", args=[job.pk]),
+            "detail_url": settings.SITE_URL + reverse("core:export_detail", args=[job.pk]),
+        })
+
+
+def _fail(job_id: int, error: str) -> None:
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
+            job.fail(error)
+            job.save()
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, PermissionDenied):
+        return _("Нет доступа к этим данным.")
+    if isinstance(exc, UnknownExport):
+        return _("Такой выгрузки больше нет.")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _storage_name(job: ExportJob) -> str:
+    """Unguessable, in case the storage is ever served directly."""
+    return f"{job.kind.replace('.', '-')}-{job.pk}-{job.download_token[:16]}.{job.format}"
+
+
+def _normalise_params(params: Mapping) -> dict[str, list[str]]:
+    if hasattr(params, "lists"):
+        return {key: list(values) for key, values in params.lists()}
+    return {key: [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+            for key, value in params.items()}
+
+
+def _query_dict(params: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, values)
+    query._mutable = False
+    return query
+
+
+def _resolve(obj, accessor: Accessor):
+    if callable(accessor):
+        return accessor(obj)
+    value = obj
+    for name in accessor.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name)
+        if callable(value):
+            value = value()
+    return value
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("да") if value else _("нет")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, int | float | Decimal | date):
+        return value
+    return _escape(str(value))
+
+
+def _escape(text: str) -> str:
+    """A leading apostrophe keeps a spreadsheet from running the cell as a formula."""
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_text(value) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")  # the Russian decimal separator
+    return str(value)
+
+
+def _xlsx_value(value):
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(c for c in str(title) if c not in "[]:*?/\\")
+    return cleaned[:31] or "Export"
