@@ -198,8 +198,12 @@ CELERY_BEAT_SCHEDULE = {
     "exports-expire": {"task": "core.tasks.export_expire_task", "schedule": timedelta(hours=1)},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-vars().update(EMAIL_CONFIG)
+EMAIL_URL = env.str("EMAIL_URL", default="filemail://var/mail")
+vars().update(env.email_url_config(EMAIL_URL))
+if EMAIL_URL.startswith("filemail://"):
+    # django-environ drops the leading "/" of filemail:///abs/path; a relative path is the project's.
+    _mail_path = EMAIL_URL.removeprefix("filemail://")
+    EMAIL_FILE_PATH = _mail_path if _mail_path.startswith("/") else str(BASE_DIR / _mail_path)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Flow <noreply@flow.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

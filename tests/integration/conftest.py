@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def celery_worker_process(transactional_db, tmp_path):
     """Start `celery worker` on a queue of its own; yield (queue, mail_dir); stop it afterwards."""
     db = connection.settings_dict
-    database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    database_url = f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
     queue = f"flow-it-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     env = {
