@@ -212,6 +212,13 @@ class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True, organization__is_active=True)
 
+    def visible_to(self, user):
+        """The operator and auditors see every membership; partner staff their organisations' ones."""
+        access = user.access
+        if access.sees_all_partners:
+            return self
+        return self.filter(organization_id__in=access.partner_ids)
+
 
 class Membership(TimeStampedModel):
     """A user's role in an organisation; a user may hold several."""
@@ -261,6 +268,7 @@ class AccessProfile:
     employment_service_ids: frozenset = frozenset()
     region_codes: frozenset = frozenset()
     replace_documents_partner_ids: frozenset = frozenset()
+    requires_two_factor: bool = False
     is_citizen: bool = False
 
     @classmethod
@@ -269,10 +277,12 @@ class AccessProfile:
             return cls()
         ids = {role: set() for role in Membership.Role.values}
         replace = set()
+        requires_two_factor = False
         memberships = Membership.objects.active().filter(user=user).values_list(
-            "role", "organization_id", "can_replace_citizen_documents")
-        for role, organization_id, can_replace in memberships:
+            "role", "organization_id", "can_replace_citizen_documents", "organization__requires_two_factor")
+        for role, organization_id, can_replace, org_requires_two_factor in memberships:
             ids[role].add(organization_id)
+            requires_two_factor |= org_requires_two_factor
             if can_replace and role == Membership.Role.PARTNER_STAFF:
                 replace.add(organization_id)
         employment = ids[Membership.Role.EMPLOYMENT_REVIEWER]
@@ -287,6 +297,7 @@ class AccessProfile:
             employment_service_ids=frozenset(employment),
             region_codes=frozenset(regions),
             replace_documents_partner_ids=frozenset(replace),
+            requires_two_factor=requires_two_factor,
             is_citizen=user.is_citizen,
         )
 
