@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from core.fsm import ProtectedStatusMixin
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("создано"), default=timezone.now, editable=False)
@@ -57,7 +59,7 @@ class WorkingDayOverride(models.Model):
         return f"{self.date:%d.%m.%Y} — {kind}"
 
 
-class OutgoingEmail(models.Model):
+class OutgoingEmail(ProtectedStatusMixin, models.Model):
     """The outbox: every e-mail is a row first, then sent by a Celery task with retries,
     so nothing is lost while SMTP is down."""
 
@@ -107,7 +109,7 @@ def _download_token():
     return secrets.token_urlsafe(32)
 
 
-class ExportJob(models.Model):
+class ExportJob(ProtectedStatusMixin, models.Model):
     """A CSV/XLSX export built in the background and downloadable by its owner until it expires."""
 
     class Status(models.TextChoices):
