@@ -22,6 +22,7 @@ from accounts.models import (
     AccessToken,
     Campaign,
     CampaignParticipation,
+    CampaignParticipationEvent,
     Membership,
     Organization,
     Region,
@@ -298,6 +299,11 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("title", "code")
 
 
+class CampaignParticipationEventInline(ReadOnlyInline):
+    model = CampaignParticipationEvent
+    fields = ("created_at", "actor", "transition", "source", "target", "comment")
+
+
 @admin.register(CampaignParticipation)
 class CampaignParticipationAdmin(admin.ModelAdmin):
     list_display = ("partner", "campaign", "is_qualified", "order_mode", "order_mode_fixed_at")
@@ -305,12 +311,24 @@ class CampaignParticipationAdmin(admin.ModelAdmin):
     search_fields = ("partner__short_name", "partner__inn")
     list_select_related = ("partner", "campaign")
     autocomplete_fields = ("partner",)
+    # The order mode is chosen once through the actions below (a service), never typed in (§4.2).
+    readonly_fields = ("order_mode", "order_mode_fixed_at")
+    inlines = [CampaignParticipationEventInline]
+    actions = ["fix_manual_mode", "fix_automatic_mode"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # The order mode is chosen once, before the first order, and never changes (reference §4.2).
-        if obj is not None and obj.order_mode_fixed_at:
-            return ("order_mode", "order_mode_fixed_at")
-        return ("order_mode_fixed_at",)
+    @admin.action(description=_("Закрепить ручной режим приказов"), permissions=["change"])
+    def fix_manual_mode(self, request, queryset):
+        self._fix_mode(request, queryset, CampaignParticipation.OrderMode.MANUAL)
+
+    @admin.action(description=_("Закрепить автоматический режим приказов"), permissions=["change"])
+    def fix_automatic_mode(self, request, queryset):
+        self._fix_mode(request, queryset, CampaignParticipation.OrderMode.AUTOMATIC)
+
+    def _fix_mode(self, request, queryset, mode):
+        _run_for_each(self, request, queryset.select_related("partner"),
+                      lambda p: services.participation_set_order_mode(actor=request.user, participation=p,
+                                                                      mode=mode),
+                      _("Режим приказов закреплён: %(count)d."))
 
 
 @admin.register(Region)

@@ -425,3 +425,14 @@ class UserEvent(EventBase):
     class Meta(EventBase.Meta):
         verbose_name = _("событие учётной записи")
         verbose_name_plural = _("события учётных записей")
+
+
+class CampaignParticipationEvent(EventBase):
+    """A participation's history: the order mode chosen and fixed, qualification changes."""
+
+    subject = models.ForeignKey(CampaignParticipation, models.CASCADE, related_name="events",
+                                verbose_name=_("участие в кампании"))
+
+    class Meta(EventBase.Meta):
+        verbose_name = _("событие участия в кампании")
+        verbose_name_plural = _("события участия в кампаниях")

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from accounts.groups import operator_group
-from accounts.models import AccessToken, Membership, Organization, User, UserEvent
+from accounts.models import AccessToken, CampaignParticipation, Membership, Organization, User, UserEvent
 from accounts.permissions import may_manage_staff
 from core.mail import send_templated_mail
 
@@ -305,3 +305,41 @@ def membership_set_replace_documents(*, actor: User, membership: Membership, all
            transition="replace_documents_grant" if allowed else "replace_documents_revoke",
            comment=f"{membership.organization}: {comment}" if comment else str(membership.organization))
     return membership
+
+
+# Campaign participation ----------------------------------------------------------------------
+
+@transaction.atomic
+def participation_set_order_mode(*, actor: User | None, participation: CampaignParticipation,
+                                 mode: str) -> CampaignParticipation:
+    """The operator chooses a partner's order mode for the campaign (reference §4.2). The choice is
+    fixed at once: from then on it never changes, whatever anyone asks."""
+    if not may_manage_staff(actor):
+        raise PermissionDenied
+    if mode not in CampaignParticipation.OrderMode.values:
+        raise ValidationError(_("Неизвестный режим приказов."), code="order_mode")
+    participation = CampaignParticipation.objects.select_for_update().get(pk=participation.pk)
+    if participation.order_mode_fixed_at is not None:
+        raise ValidationError(
+            _("Режим приказов для %(partner)s уже закреплён (%(mode)s) и не может быть изменён.")
+            % {"partner": participation.partner, "mode": participation.get_order_mode_display()},
+            code="order_mode_fixed")
+    source = participation.order_mode
+    participation.order_mode = mode
+    participation.order_mode_fixed_at = timezone.now()
+    participation.save(update_fields=["order_mode", "order_mode_fixed_at", "updated_at"])
+    participation.events.create(actor=actor, transition="order_mode_fix", source=source, target=mode)
+    return participation
+
+
+@transaction.atomic
+def participation_order_mode_fix(*, participation: CampaignParticipation) -> CampaignParticipation:
+    """Fix the current order mode if nobody chose one: called when a partner issues its first
+    order, after which the mode may no longer change. Idempotent."""
+    participation = CampaignParticipation.objects.select_for_update().get(pk=participation.pk)
+    if participation.order_mode_fixed_at is None:
+        participation.order_mode_fixed_at = timezone.now()
+        participation.save(update_fields=["order_mode_fixed_at", "updated_at"])
+        participation.events.create(actor=None, transition="order_mode_fix", source=participation.order_mode,
+                                    target=participation.order_mode, comment=_("Первый приказ партнёра"))
+    return participation
