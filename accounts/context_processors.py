@@ -30,7 +30,7 @@ def navigation(request):
         "nav_user": SimpleLazyObject(lambda: state["user"]),
         # Footer.
         "site_version": SITE_VERSION,
-        "support_email": getattr(settings, "SUPPORT_EMAIL", "info@tgu-dpo.ru"),
+        "support_email": settings.SUPPORT_EMAIL,
     }
 
 

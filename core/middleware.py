@@ -1,6 +1,9 @@
-"""Request-wide headers: a request ID for support, and no caching of personal pages."""
+"""Request-wide concerns: a request ID for support, no caching of personal pages, the language."""
 import uuid
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
@@ -33,3 +36,16 @@ class NoStoreForAuthenticatedMiddleware:
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
             patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """The interface is Russian unless the user picked another language with the switcher
+    (the language cookie). The browser's Accept-Language is ignored on purpose: many users of a
+    Russian public service browse with an English-language browser and still expect Russian."""
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIDMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -209,6 +209,8 @@ if EMAIL_URL.startswith("filemail://"):
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Flow <noreply@flow.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Shown in the footer and on error pages: where users write about problems.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@flow.local")
 
 EXPORT_TTL = timedelta(days=env.int("EXPORT_TTL_DAYS", default=7))
 
