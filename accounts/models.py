@@ -98,6 +98,11 @@ class Region(models.Model):
 
 
 class OrganizationQuerySet(models.QuerySet):
+    def in_campaigns(self):
+        """Operators and employment services, and the partners that have a program in an active campaign."""
+        return self.filter(~Q(kind=Organization.Kind.PARTNER) | Q(
+            participations__first_program_at__isnull=False, participations__campaign__is_active=True)).distinct()
+
     def visible_to(self, user):
         access = user.access
         if access.sees_all_partners:
@@ -373,6 +378,9 @@ class CampaignParticipation(TimeStampedModel):
     order_mode = models.CharField(_("режим приказов"), max_length=10, choices=OrderMode,
                                   default=OrderMode.MANUAL)
     order_mode_fixed_at = models.DateTimeField(_("режим приказов закреплён"), null=True, blank=True)
+    # A partner appears in the campaign (its staff can be registered, it shows in lists) only once
+    # its first program of the campaign has arrived from Odin (seed 000, "Регистрация").
+    first_program_at = models.DateTimeField(_("первая программа получена"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("участие в кампании")

@@ -19,7 +19,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from accounts.groups import operator_group
-from accounts.models import AccessToken, CampaignParticipation, Membership, Organization, User, UserEvent
+from accounts.models import (
+    AccessToken,
+    Campaign,
+    CampaignParticipation,
+    Membership,
+    Organization,
+    User,
+    UserEvent,
+)
 from accounts.permissions import may_manage_staff
 from core.mail import send_templated_mail
 
@@ -109,6 +117,12 @@ def staff_invite(*, actor: User | None, organization: Organization, email: str, 
             code="role_kind_mismatch")
     if not organization.is_active:
         raise ValidationError(_("Организация «%(org)s» отключена.") % {"org": organization}, code="inactive")
+    if organization.kind == Organization.Kind.PARTNER and not organization.participations.filter(
+            campaign__is_active=True, first_program_at__isnull=False).exists():
+        raise ValidationError(
+            _("У партнёра «%(org)s» ещё нет ни одной программы в текущей кампании: сотрудников можно "
+              "зарегистрировать после того, как программа появится в Odin с отметкой национального проекта.")
+            % {"org": organization}, code="no_programs")
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and user.is_citizen:
@@ -342,4 +356,17 @@ def participation_order_mode_fix(*, participation: CampaignParticipation) -> Cam
         participation.save(update_fields=["order_mode_fixed_at", "updated_at"])
         participation.events.create(actor=None, transition="order_mode_fix", source=participation.order_mode,
                                     target=participation.order_mode, comment=_("Первый приказ партнёра"))
+    return participation
+
+
+@transaction.atomic
+def participation_program_arrived(*, campaign: Campaign, partner: Organization) -> CampaignParticipation:
+    """Record that `partner` has a program in `campaign` (called by the Odin import): from now on
+    the partner appears in the campaign and its staff can be registered. Idempotent."""
+    participation, _created = CampaignParticipation.objects.select_for_update().get_or_create(
+        campaign=campaign, partner=partner)
+    if participation.first_program_at is None:
+        participation.first_program_at = timezone.now()
+        participation.save(update_fields=["first_program_at", "updated_at"])
+        participation.events.create(actor=None, transition="first_program", comment=str(campaign))
     return participation

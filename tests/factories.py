@@ -3,6 +3,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Campaign, CampaignParticipation, Membership, Organization, Region, User
 
@@ -87,3 +88,4 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
     partner = factory.SubFactory(OrganizationFactory)
     is_qualified = True
+    first_program_at = factory.LazyFunction(timezone.now)  # a partner with programs (staff can be invited)

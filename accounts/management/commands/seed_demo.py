@@ -3,6 +3,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.groups import operator_group
 from accounts.models import Campaign, CampaignParticipation, Membership, Organization, Region, User
@@ -62,7 +63,8 @@ class Command(BaseCommand):
         for spec in PARTNERS:
             partner = self._organization(Organization.Kind.PARTNER, spec)
             CampaignParticipation.objects.get_or_create(campaign=campaign, partner=partner,
-                                                        defaults={"is_qualified": True})
+                                                        defaults={"is_qualified": True,
+                                                                  "first_program_at": timezone.now()})
             for email, last, first, middle in spec["staff"]:
                 staff = self._user(email, last, first, middle)
                 self._member(staff, partner, Membership.Role.PARTNER_STAFF)
