@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import OutgoingEmail
 
@@ -38,16 +38,15 @@ def retry_delay(attempts: int) -> timedelta:
 
 def send_templated_mail(*, to: str, template: str, context: dict) -> OutgoingEmail:
     """Queue an e-mail rendered from `<template>_subject.txt`, `<template>.txt` and (optional)
-    `<template>.html`; it is sent by a Celery task after the current transaction commits."""
+    `<template>.html`; it is sent by a Celery task after the current transaction commits.
+    E-mails are always in the interface's default language (Russian), whatever the request's."""
     validate_email(to)
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
-    email = OutgoingEmail.objects.create(
-        to=to,
-        subject=subject[:255],
-        body_text=_render_plain(f"{template}.txt", context).strip() + "\n",
-        body_html=_render_html(f"{template}.html", context),
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+        body_text = _render_plain(f"{template}.txt", context).strip() + "\n"
+        body_html = _render_html(f"{template}.html", context)
+    email = OutgoingEmail.objects.create(to=to, subject=subject[:255], body_text=body_text, body_html=body_html)
     _enqueue(email.pk)
     return email
 
