@@ -1,11 +1,14 @@
 """Every URL in the URLconf, for every persona, answers with the status the policy expects.
 
 A URL that is missing here fails `test_every_url_is_in_the_matrix`: a new view is not done
-until its row says who may open it. Admin URLs are checked separately (operator reviewers only).
+until its row says who may open it. Each app keeps its rows in `tests/access_rows/<app>.py`
+(`ROWS`, and `objects(world) -> dict` for the objects its URLs name). Admin URLs are checked
+separately (operator reviewers only).
 Statuses: 200 shown, 302 redirected (to login for anonymous visitors), 403 may see but not do,
 404 may not know it exists, 405 wrong method, 410 gone.
 """
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 
 import pytest
 from django.contrib import admin
@@ -13,25 +16,12 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import ExportJob
+from tests import access_rows
+from tests.access_rows import PERSONAS, Rule, row
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "citizen", "staff_a", "staff_b", "employment_reviewer", "operator_reviewer")
 SKIPPED_NAMESPACES = ("admin", "dev")  # admin: below; dev: mounted only when DEBUG
-
-
-@dataclass(frozen=True)
-class Rule:
-    expect: dict[str, int]
-    args: tuple[str, ...] = ()  # names of `world` objects whose pk (or value) goes into the URL
-    method: str = "get"
-    data: dict = field(default_factory=dict)
-
-
-def row(anonymous, citizen, staff_a, staff_b, employment_reviewer, operator_reviewer, **kwargs) -> Rule:
-    return Rule(dict(zip(PERSONAS, (anonymous, citizen, staff_a, staff_b, employment_reviewer,
-                                    operator_reviewer), strict=True)), **kwargs)
-
 
 MATRIX: dict[str, Rule] = {
     "home": row(302, 302, 302, 302, 302, 302),
@@ -60,6 +50,11 @@ MATRIX: dict[str, Rule] = {
     "core:export_detail": row(302, 404, 404, 200, 404, 404, args=("export_b",)),
     "core:export_download": row(302, 404, 404, 200, 404, 404, args=("export_b",)),
 }
+ROW_MODULES = [importlib.import_module(f"{access_rows.__name__}.{module.name}")
+               for module in pkgutil.iter_modules(access_rows.__path__)]
+for _module in ROW_MODULES:
+    assert not MATRIX.keys() & _module.ROWS.keys(), f"{_module.__name__} repeats rows"
+    MATRIX.update(_module.ROWS)
 
 
 def _url_names(patterns, namespace=None):
@@ -83,19 +78,25 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(personas, partner_b, staff_b):
+def world(personas, partner_a, partner_b, staff_b, operator_org, employment_org, campaign):
     job = ExportJob.objects.create(owner=staff_b, kind="accounts.staff", title="Сотрудники")
     job.start(total_rows=1)
     job.file.save("staff.csv", ContentFile(b"\xef\xbb\xbf1;2\n"), save=False)
     job.finish()
     job.save()
-    return {
+    objects = {
+        **personas,
+        "campaign": campaign, "partner_a": partner_a, "partner_b": partner_b,
+        "operator_org": operator_org, "employment_org": employment_org,
         "dead_token": "no-such-token",
-        "membership_b": staff_b.memberships.get().pk,
-        "partner_b": partner_b.pk,
+        "membership_b": staff_b.memberships.get(),
         "staff_export": "accounts.staff",
-        "export_b": job.pk,
+        "export_b": job,
     }
+    for module in ROW_MODULES:
+        if hasattr(module, "objects"):
+            objects.update(module.objects(objects))
+    return objects
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -104,7 +105,7 @@ def test_persona_gets_the_expected_status(client, personas, world, name, persona
     rule = MATRIX[name]
     if persona != "anonymous":
         client.force_login(personas[persona])
-    url = reverse(name, args=[world[arg] for arg in rule.args])
+    url = reverse(name, args=[getattr(world[arg], "pk", world[arg]) for arg in rule.args])
     response = getattr(client, rule.method)(url, rule.data)
     assert response.status_code == rule.expect[persona], f"{persona} {rule.method.upper()} {url}"
     if persona == "anonymous" and response.status_code == 302 and rule.expect["citizen"] != 302:
