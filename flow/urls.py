@@ -13,6 +13,7 @@ admin.site.index_title = "Рабочие очереди федерального
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("programs/", include("programs.urls")),
     path("cabinet/", include("enrollment.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
