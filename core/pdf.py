@@ -15,6 +15,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
+from django.utils import translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -24,8 +25,10 @@ class ResourceRefused(ValueError):
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render `template_name` with `context` to PDF bytes. Pure: no side effects, no network."""
-    html = render_to_string(template_name, context)
+    """Render `template_name` with `context` to PDF bytes. Pure: no side effects, no network.
+    Documents are legal papers in Russian, whatever language the requesting user has chosen."""
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(template_name, context)
     return HTML(string=html, base_url=static_base_url(), url_fetcher=StaticFilesURLFetcher()).write_pdf()
 
 
