@@ -110,3 +110,14 @@ def personas(citizen, staff_a, staff_b, employment_reviewer, operator_reviewer):
         "employment_reviewer": employment_reviewer,
         "operator_reviewer": operator_reviewer,
     }
+
+
+@pytest.fixture(autouse=True)
+def _russian_by_default():
+    """Each test starts in the interface's default language; a request that switched to English
+    must not leak into the next test through the thread's active translation."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
