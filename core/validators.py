@@ -61,3 +61,32 @@ def validate_bik(value: str) -> None:
 
     if not re.fullmatch(r"04\d{7}", value or ""):
         raise ValidationError(_("Неверный БИК: ожидается 9 цифр, начиная с 04."), code="invalid_bik")
+
+
+def normalize_snils(value: str) -> str:
+    """Digits only: `112-233-445 95` → `11223344595`."""
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def snils_control_number(body: str) -> int:
+    """The control number of a SNILS's first nine digits (Pension Fund rule): the digits weighted
+    9…1 and summed; below 100 the sum itself, 100 or 101 give 0, above that the sum mod 101
+    (and a remainder of 100 gives 0)."""
+    total = sum(int(digit) * weight for digit, weight in zip(body, range(9, 0, -1), strict=True))
+    if total < 100:
+        return total
+    if total in (100, 101):
+        return 0
+    remainder = total % 101
+    return 0 if remainder == 100 else remainder
+
+
+def validate_snils(value: str) -> None:
+    """СНИЛС: 11 digits with a correct control number. Numbers up to 001-001-998 were issued
+    before the control rule and are accepted as they are."""
+    digits = normalize_snils(value)
+    if len(digits) != 11:
+        raise ValidationError(_("Неверный СНИЛС: нужно 11 цифр."), code="invalid_snils")
+    body, control = digits[:9], int(digits[9:])
+    if int(body) > 1001998 and snils_control_number(body) != control:
+        raise ValidationError(_("Неверный СНИЛС: не сходится контрольное число."), code="invalid_snils")
