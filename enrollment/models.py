@@ -407,8 +407,8 @@ class ApplicationDocument(ProtectedStatusMixin, models.Model):
 
     @transition(field=status, source=[Status.NEW, Status.OVERDUE], target=Status.REJECTED,
                 custom={"label": _("Отклонить")})
-    def reject(self, comment: str):
-        self.comment = comment
+    def reject(self, reason: str):
+        self.comment = reason
     reject.alters_data = True
 
     @transition(field=status, source=Status.NEW, target=Status.OVERDUE, custom={"label": _("Просрочен")})
@@ -474,8 +474,8 @@ class WithdrawalRequest(ProtectedStatusMixin, TimeStampedModel):
 
     @transition(field=status, source=[Status.REVIEW, Status.APPROVED], target=Status.REJECTED,
                 conditions=[lambda w: not w.has_expulsion_order], custom={"label": _("Отклонить")})
-    def reject(self, comment: str):
-        self.comment = comment
+    def reject(self, reason: str):
+        self.comment = reason
     reject.alters_data = True
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
+    path("documents/", include("documents.urls")),
     path("cabinet/", include("enrollment.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -615,8 +615,8 @@ class CostProposal(ProtectedStatusMixin, TimeStampedModel):
 
     @transition(field=status, source=Status.SIGNED_BY_PARTNER, target=Status.REJECTED,
                 custom={"label": _("Отклонить")})
-    def reject(self, comment: str):
-        self.operator_comment = comment
+    def reject(self, reason: str):
+        self.operator_comment = reason
     reject.alters_data = True
 
     @transition(field=status, source=Status.REJECTED, target=Status.GENERATED,

@@ -1,0 +1,106 @@
+"""Writes of generated documents and signatures, shared by every app that produces papers.
+
+The pattern for a generated PDF (STYLE §3.9), used by contracts today and by the applications'
+blanks, assignments and acts next:
+
+    document = document_create(kind="training_contract", title=str(contract), actor=actor)
+    contract.document = document                       # the owner points at its current document
+    transaction.on_commit(lambda: my_render_task.delay(document_id=document.pk))
+
+    # my_render_task -> my service:
+    document_render(document_id=document_id, template_name="pdf/programs/training_contract.html",
+                    context_builder=lambda document: {...})
+
+A signature is stored by `signature_store` from inside the owner's service, in the same transaction
+as the owner's transition, so that a refused step stores nothing.
+"""
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.pdf import render_pdf
+from documents.models import GeneratedDocument, Signature
+from documents.validators import validate_signature_file
+
+logger = logging.getLogger(__name__)
+
+
+def document_create(*, kind: str, title: str, number: str = "", actor=None) -> GeneratedDocument:
+    """A `pending` document row, created before its render task is queued (the task gets its id)."""
+    return GeneratedDocument.objects.create(kind=kind, title=title[:300], number=number[:60], created_by=actor)
+
+
+def document_render(*, document_id: int, template_name: str,
+                    context_builder: Callable[[GeneratedDocument], dict]) -> GeneratedDocument:
+    """Render a pending document to PDF and store it: `ready` with its SHA-256, or `failed` with the
+    error when the context or the template fails. Idempotent: a document that is no longer pending
+    is returned as it is (acks-late redelivery, a retry, a second worker).
+
+    The slow part (WeasyPrint) runs outside any transaction; the row is locked only to store the
+    result. A storage error (OSError) propagates, leaving the row pending, so that the task retries.
+    """
+    document = GeneratedDocument.objects.get(pk=document_id)
+    if document.status != GeneratedDocument.Status.PENDING:
+        return document
+    started = time.monotonic()
+    try:
+        pdf = render_pdf(template_name, context_builder(document))
+    except Exception as error:  # a bad template or missing data: recorded on the row, shown to the user
+        logger.exception("document %s (%s) failed to render", document_id, document.kind)
+        return _document_fail(document_id, f"{type(error).__name__}: {error}")
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != GeneratedDocument.Status.PENDING:
+            return document
+        document.file.save(f"{document.kind}-{document.pk}.pdf", ContentFile(pdf), save=False)
+        document.mark_ready(sha256=hashlib.sha256(pdf).hexdigest())
+        document.save()
+    logger.info("document %s (%s) rendered in %.2f s, %d bytes", document_id, document.kind,
+                time.monotonic() - started, len(pdf))
+    return document
+
+
+def _document_fail(document_id: int, error: str) -> GeneratedDocument:
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status == GeneratedDocument.Status.PENDING:
+            document.mark_failed(error=error)
+            document.save()
+    return document
+
+
+def document_require_ready(document: GeneratedDocument | None) -> GeneratedDocument:
+    """The document, or a Russian ValidationError while it is missing, being rendered or failed."""
+    if document is None or document.status == GeneratedDocument.Status.PENDING:
+        raise ValidationError(_("Документ ещё формируется. Обновите страницу через минуту."), code="pending")
+    if document.status == GeneratedDocument.Status.FAILED:
+        raise ValidationError(_("Документ не удалось сформировать. Сформируйте его заново."), code="failed")
+    return document
+
+
+@transaction.atomic
+def signature_store(*, document: GeneratedDocument, party: str, file, actor) -> Signature:
+    """Store one party's detached CMS signature of a ready document, exactly as uploaded.
+    Refuses (nothing stored) a file that is not CMS, an unready document, or a second signature
+    of the same party (a signature is never replaced: the document is regenerated instead).
+    The caller checks who may sign and runs the owner's transition in the same transaction."""
+    data = validate_signature_file(file)
+    document = GeneratedDocument.objects.select_for_update().get(pk=document_require_ready(document).pk)
+    if Signature.objects.filter(document=document, party=party).exists():
+        raise ValidationError(_("Подпись этой стороны уже загружена."), code="duplicate_signature")
+    signature = Signature(document=document, party=party, original_name=_original_name(file),
+                          sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    signature.file.save(f"{document.kind}-{document.pk}-{party}.sig", ContentFile(data), save=False)
+    signature.save()
+    return signature
+
+
+def _original_name(file) -> str:
+    name = (getattr(file, "name", "") or "signature.sig").replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:255]
