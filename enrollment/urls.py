@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment.views import cabinet as views
 
 app_name = "cabinet"
 urlpatterns = [

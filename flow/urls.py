@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
     path("documents/", include("documents.urls")),
+    path("applications/", include("enrollment.partner_urls")),
     path("cabinet/", include("enrollment.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

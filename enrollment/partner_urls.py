@@ -1,0 +1,3 @@
+"""The partner's and reviewers' pages on applications (namespace "enrollment")."""
+app_name = "enrollment"
+urlpatterns: list = []
