@@ -50,8 +50,11 @@ def _navigation(request) -> dict:
     if access.is_staff_member or user.is_staff:
         entries += [
             (_("Главная"), "accounts:staff_home"),
-            (_("Организации"), "accounts:organization_list"),
+            (_("Программы"), "programs:list"),
         ]
+        if access.sees_all_partners or access.is_partner_staff:
+            entries.append((_("Договоры"), "programs:contract_list"))
+        entries.append((_("Организации"), "accounts:organization_list"))
         if access.is_operator or access.is_partner_staff:
             entries.append((_("Сотрудники"), "accounts:staff_list"))
         if access.is_operator:

@@ -5,17 +5,28 @@
   walked here, just far enough to know it really is one; nothing is verified cryptographically
   (Russian GOST signatures are checked by the parties' own tools).
 - `validate_pdf_file`: a PDF must start with the `%PDF-` magic and open in pypdf with at least one page.
+- `validate_scan_files` / `validate_scan_file`: a citizen's scan or photo (PDF, JPEG, PNG by magic
+  bytes): images re-encoded without metadata, PDFs checked for encryption and active content,
+  several files of one document merged into one PDF. Returns a `Scan` (bytes, type, SHA-256).
 
-Each returns the file's bytes (already read) so that the caller stores exactly what was checked.
+Each returns the file's bytes (already read, or made safe) so that the caller stores exactly what was checked.
 """
 import base64
 import binascii
+import hashlib
 import io
 import re
+import struct
+import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import DependencyError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 SIGNATURE_MAX_SIZE = 1024 * 1024
 # 1.2.840.113549.1.7.2 (id-signedData), DER-encoded OBJECT IDENTIFIER content.
@@ -159,9 +170,6 @@ def _read_tlv(data: bytes, offset: int, depth: int = 0) -> tuple[int, bytes, int
 
 def validate_pdf_file(file, *, max_size: int | None = None) -> bytes:
     """Refuse anything that is not a readable PDF (magic bytes, then parsed by pypdf) or too large."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PyPdfError
-
     max_size = max_size or settings.MAX_UPLOAD_SIZE
     data = read_upload(file, max_size=max_size)
     not_pdf = ValidationError(_("Файл не является PDF-документом или повреждён. Загрузите файл в формате PDF."),
@@ -181,3 +189,232 @@ def validate_pdf_file(file, *, max_size: int | None = None) -> bytes:
     if pages < 1:
         raise not_pdf
     return data
+
+
+# Scans (PDF, JPEG, PNG) -----------------------------------------------------------------------
+#
+# A citizen's scan or phone photo of a paper document. The type is decided by the magic bytes
+# alone; the name and the browser's content type are never consulted. Images are decoded and
+# re-encoded into a fresh image (EXIF orientation applied), so no metadata, text chunk, ICC
+# profile or trailing payload survives. PDFs are kept as uploaded after pypdf has opened them,
+# and refused when they are encrypted or carry scripts, launch actions or embedded files.
+# Several files of one document become one PDF, one file per page or more.
+
+SCAN_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+SCAN_ACCEPT = ",".join(["application/pdf", "image/jpeg", "image/png", ".pdf", ".jpg", ".jpeg", ".png"])
+SCAN_MAX_FILES = 10
+SCAN_MAX_PAGES = 100
+# Decoded pixels we are willing to hold in memory (a 50 MP photo); larger images are refused, JPEGs
+# are first decoded at a reduced scale when they can be.
+SCAN_MAX_PIXELS = 50_000_000
+# Long side of a stored photo: about 340 dpi on A4, more than enough to read a passport.
+SCAN_MAX_SIDE = 4000
+A4_LONG_SIDE_INCHES = 11.69
+# PDF dictionary keys and action types that make a document do something when opened.
+PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+                             "/XFA", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE"})
+PDF_WALK_BUDGET = 200_000
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A checked, normalised scan ready to store: its bytes and what they are."""
+
+    data: bytes
+    extension: str  # "pdf", "jpg" or "png": the type the bytes really have
+
+    @property
+    def content_type(self) -> str:
+        return SCAN_TYPES[self.extension]
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def sniff_scan_type(data: bytes) -> str | None:
+    """"pdf", "jpg" or "png" from the first bytes, or None for anything else (HTML, SVG, ZIP…)."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    return None
+
+
+def validate_scan_files(files, *, max_size: int | None = None) -> Scan:
+    """One document from one or several uploads: a single image is re-encoded in its own format, a
+    single PDF is checked and kept; several files are merged into one PDF in the order given.
+    Raises a Russian ValidationError naming the file at fault; nothing is written anywhere."""
+    files = [file for file in files if file]
+    if not files:
+        raise ValidationError(_("Выберите файл."), code="required")
+    if len(files) > SCAN_MAX_FILES:
+        raise ValidationError(_("Слишком много файлов: для одного документа можно загрузить не более %(count)s.")
+                              % {"count": SCAN_MAX_FILES}, code="too_many_files")
+    if len(files) == 1:
+        return validate_scan_file(files[0], max_size=max_size)
+    pages = [_as_pdf(validate_scan_file(file, max_size=max_size)) for file in files]
+    merged = _merge_pdfs(pages)
+    _check_pdf(merged, _("Объединённый документ"))
+    return Scan(data=merged, extension="pdf")
+
+
+def validate_scan_file(file, *, max_size: int | None = None) -> Scan:
+    """One upload checked by content and made safe (see the section comment above)."""
+    name = display_name(file)
+    try:
+        data = read_upload(file, max_size=max_size or settings.MAX_UPLOAD_SIZE)
+    except ValidationError as error:
+        raise _about(name, error) from None
+    kind = sniff_scan_type(data)
+    if kind is None:
+        raise ValidationError(
+            _("Файл «%(name)s» не является PDF, JPEG или PNG. Загрузите скан или фотографию документа "
+              "в одном из этих форматов.") % {"name": name}, code="unsupported_type")
+    if kind == "pdf":
+        _check_pdf(data, name)
+        return Scan(data=data, extension="pdf")
+    return _reencode_image(data, kind, name)
+
+
+def display_name(file) -> str:
+    """The upload's own name, for messages only: the last path part, without control characters."""
+    raw = str(getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in raw if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co"))
+    cleaned = cleaned.strip() or _("без имени")
+    return cleaned if len(cleaned) <= 80 else cleaned[:77] + "…"
+
+
+def _about(name: str, error: ValidationError) -> ValidationError:
+    return ValidationError(_("Файл «%(name)s»: %(reason)s") % {"name": name, "reason": _lower_first(error.messages[0])},
+                           code=error.code)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _reencode_image(data: bytes, kind: str, name: str) -> Scan:
+    image = _decode_image(data, kind, name)
+    output = io.BytesIO()
+    if kind == "jpg":
+        image.save(output, "JPEG", quality=90, optimize=True)
+    else:
+        image.save(output, "PNG")
+    return Scan(data=output.getvalue(), extension=kind)
+
+
+def _decode_image(data: bytes, kind: str, name: str):
+    """Fully decode the image, turn it upright, downscale, and copy its pixels into a new image
+    that carries nothing else (no EXIF, text chunks, ICC profile or trailing bytes)."""
+    not_image = ValidationError(_("Файл «%(name)s» повреждён или не является изображением.") % {"name": name},
+                                code="not_image")
+    too_big = ValidationError(
+        _("Изображение «%(name)s» слишком большое. Уменьшите его или загрузите PDF.") % {"name": name},
+        code="too_many_pixels")
+    try:
+        image = Image.open(io.BytesIO(data), formats=["JPEG" if kind == "jpg" else "PNG"])
+        if kind == "jpg":
+            image.draft("RGB", (SCAN_MAX_SIDE, SCAN_MAX_SIDE))  # decode at 1/2…1/8 scale when large
+        if image.width * image.height > SCAN_MAX_PIXELS:
+            raise too_big
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((SCAN_MAX_SIDE, SCAN_MAX_SIDE), Image.Resampling.LANCZOS)
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        mode = "RGBA" if has_alpha and kind == "png" else ("L" if image.mode in ("1", "L") else "RGB")
+        image = image.convert(mode)
+        return Image.frombytes(image.mode, image.size, image.tobytes())
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise too_big from None
+    except (OSError, SyntaxError, ValueError, TypeError, struct.error, IndexError, EOFError):
+        raise not_image from None
+
+
+def _as_pdf(scan: Scan) -> bytes:
+    """A PDF of the scan: itself, or the (already clean) image on a page about A4 in size."""
+    if scan.extension == "pdf":
+        return scan.data
+    image = Image.open(io.BytesIO(scan.data))
+    image.load()
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A") if "A" in image.getbands() else None)
+        image = background
+    resolution = max(72.0, max(image.size) / A4_LONG_SIDE_INCHES)
+    output = io.BytesIO()
+    image.save(output, "PDF", resolution=resolution, quality=90)
+    return output.getvalue()
+
+
+def _merge_pdfs(parts: list[bytes]) -> bytes:
+    writer = PdfWriter()
+    for part in parts:
+        for page in PdfReader(io.BytesIO(part), strict=False).pages:
+            writer.add_page(page)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    """pypdf must open it, unencrypted, with 1…SCAN_MAX_PAGES pages and nothing active inside."""
+    encrypted = ValidationError(_("PDF-документ «%(name)s» защищён паролем. Загрузите файл без пароля.")
+                                % {"name": name}, code="encrypted")
+    not_pdf = ValidationError(_("Файл «%(name)s» повреждён: PDF-документ не открывается.") % {"name": name},
+                              code="not_pdf")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise encrypted
+        pages = len(reader.pages)
+        active = _pdf_has_active_content(reader)
+    except ValidationError:
+        raise
+    except DependencyError:
+        raise encrypted from None
+    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OSError):
+        raise not_pdf from None
+    if pages < 1:
+        raise not_pdf
+    if pages > SCAN_MAX_PAGES:
+        raise ValidationError(_("В документе «%(name)s» больше %(count)s страниц.") % {"name": name,
+                              "count": SCAN_MAX_PAGES}, code="too_many_pages")
+    if active:
+        raise ValidationError(
+            _("PDF-документ «%(name)s» содержит сценарии, вложенные файлы или автоматические действия. "
+              "Загрузите простой скан: распечатайте документ в PDF заново или сфотографируйте его.")
+            % {"name": name}, code="active_content")
+
+
+def _pdf_has_active_content(reader) -> bool:
+    """Walk every object reachable from the catalogue looking for scripts, launch actions,
+    embedded files and forms that submit; a document too large to walk counts as active."""
+    stack, seen, budget = [reader.trailer["/Root"]], set(), PDF_WALK_BUDGET
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return True
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in PDF_ACTIVE_KEYS or (key == "/S" and isinstance(value, NameObject)
+                                              and value in PDF_ACTIVE_KEYS):
+                    return True
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return False

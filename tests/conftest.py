@@ -121,3 +121,27 @@ def _russian_by_default():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Regions and citizen categories come from data migrations; a transactional test's flush
+    wipes them, so any database test (re)loads them when they are missing."""
+    if request.node.get_closest_marker("django_db") is None and not (
+            {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            break
+    from accounts.models import Region
+    from accounts.regions import REGIONS
+    from programs.categories import CATEGORIES
+    from programs.models import CitizenCategory
+
+    if not Region.objects.exists():
+        Region.objects.bulk_create([Region(code=c, name=n) for c, n in REGIONS], ignore_conflicts=True)
+    if not CitizenCategory.objects.exists():
+        CitizenCategory.objects.bulk_create(
+            [CitizenCategory(code=c, name=n, position=i) for i, (c, n) in enumerate(CATEGORIES)],
+            ignore_conflicts=True)

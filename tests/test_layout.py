@@ -25,14 +25,14 @@ HOME = {
     "operator_reviewer": "accounts:staff_home",
 }
 
-STAFF_MENU = ["Главная", "Организации", "Выгрузки", "Безопасность входа"]
+STAFF_MENU = ["Главная", "Программы", "Организации", "Выгрузки", "Безопасность входа"]
 MENU = {
     "anonymous": [],
     "citizen": ["Мой кабинет"],
-    "staff_a": [*STAFF_MENU, "Сотрудники"],
-    "staff_b": [*STAFF_MENU, "Сотрудники"],
+    "staff_a": [*STAFF_MENU, "Договоры", "Сотрудники"],
+    "staff_b": [*STAFF_MENU, "Договоры", "Сотрудники"],
     "employment_reviewer": STAFF_MENU,
-    "operator_reviewer": [*STAFF_MENU, "Сотрудники", "Пригласить сотрудника", "Администрирование"],
+    "operator_reviewer": [*STAFF_MENU, "Договоры", "Сотрудники", "Пригласить сотрудника", "Администрирование"],
 }
 ALL_LABELS = {label for labels in MENU.values() for label in labels}
 
