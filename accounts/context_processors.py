@@ -50,6 +50,7 @@ def _navigation(request) -> dict:
     if access.is_staff_member or user.is_staff:
         entries += [
             (_("Главная"), "accounts:staff_home"),
+            (_("Заявки"), "enrollment:application_list"),
             (_("Программы"), "programs:list"),
         ]
         if access.sees_all_partners or access.is_partner_staff:

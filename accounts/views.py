@@ -21,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors, services
+from accounts.dashboard import panels_for
 from accounts.forms import (
     CodeForm,
     EmailForm,
@@ -60,7 +61,8 @@ def staff_home(request):
     access = request.user.access
     require(access.is_staff_member or request.user.is_staff)
     memberships = request.user.memberships.active().select_related("organization")
-    return render(request, "accounts/staff_home.html", {"access": access, "memberships": memberships})
+    return render(request, "accounts/staff_home.html", {
+        "access": access, "memberships": memberships, "panels": panels_for(request.user)})
 
 
 def _next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:

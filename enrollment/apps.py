@@ -12,3 +12,15 @@ class EnrollmentConfig(AppConfig):
         from programs.services.odin import odin_results_backend_register
 
         odin_results_backend_register(lookup=results_lookup, record=results_record)
+
+        from accounts.dashboard import register_panel
+
+        register_panel(template_name="enrollment/partials/dashboard_overdue.html", context_for=_overdue_panel)
+
+
+def _overdue_panel(user) -> dict | None:
+    """The staff desk's "late documents" panel: shown only when something is late."""
+    from enrollment.selectors import overdue_for
+
+    overdue = overdue_for(user)
+    return {"overdue": overdue} if overdue["total"] else None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -198,6 +199,15 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "core.tasks.outbox_flush_task", "schedule": timedelta(minutes=5)},
     # Hourly: delete expired export files.
     "exports-expire": {"task": "core.tasks.export_expire_task", "schedule": timedelta(hours=1)},
+    # Daily at 00:10 Moscow time: documents whose check day has passed become "Просрочен".
+    "applications-overdue": {"task": "enrollment.tasks.documents_mark_overdue_task",
+                             "schedule": crontab(hour=0, minute=10)},
+    # Daily at 09:00: remind partner staff of document checks due today or on the next working day.
+    "applications-check-reminders": {"task": "enrollment.tasks.check_reminders_task",
+                                     "schedule": crontab(hour=9, minute=0)},
+    # Daily at 10:00: remind citizens that tomorrow is the last day to upload the enrolment documents.
+    "applications-upload-reminders": {"task": "enrollment.tasks.upload_reminders_task",
+                                      "schedule": crontab(hour=10, minute=0)},
 }
 
 EMAIL_URL = env.str("EMAIL_URL", default="filemail://var/mail")

@@ -1,0 +1,148 @@
+"""The applications list and a cohort's qualification documents as background exports (core.exports).
+
+"enrollment.applications" writes exactly the columns chosen on the list page (the `cols` parameter,
+or a saved set `set`), with the list's filters. core.exports calls `queryset(user, params)` just
+before it writes a job's file, in the same thread; the chosen columns are recorded then (a context
+variable) and read back by the spec's `headers` and `row_for`. A `columns(params)` hook in
+core.exports would make this explicit.
+
+"enrollment.qualifications_frdo" (XLSX) lists a cohort's qualification documents in the layout of
+the ФИС ФРДО import template for further professional education (ДПО) and vocational training (ПО).
+Columns, in order: Название документа; Вид документа; Статус документа (Оригинал); Подтверждение
+утраты; Подтверждение обмена; Подтверждение уничтожения; Серия документа; Номер документа; Дата
+выдачи документа; Регистрационный номер; Дополнительная профессиональная программа (наименование);
+Наименование квалификации, профессии, специальности; Срок обучения, часов; Год начала обучения;
+Год окончания обучения; Фамилия получателя; Имя получателя; Отчество получателя; Дата рождения
+получателя; Пол получателя (blank: Flow does not know it); СНИЛС; Форма обучения; Источник
+финансирования обучения; Форма получения образования на момент прекращения образовательных
+отношений. The loss/exchange/destroyed confirmations are «Нет» for newly issued originals.
+"""
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from core.exports import ExportSpec, register_export
+from enrollment import selectors
+from enrollment.forms import ApplicationFilterForm
+from enrollment.models import QualificationDocument
+from enrollment.permissions import may_view_applications
+
+APPLICATIONS = "enrollment.applications"
+_chosen: ContextVar[tuple[str, ...]] = ContextVar("enrollment_export_columns", default=selectors.DEFAULT_COLUMNS)
+
+
+def _columns_from(user, params) -> tuple[str, ...]:
+    if params.getlist("cols"):
+        return tuple(selectors.column_keys(params.getlist("cols")))
+    set_id = params.get("set", "")
+    if set_id.isdigit():
+        saved = selectors.column_sets_for(user).filter(pk=set_id).first()
+        if saved is not None:
+            return tuple(selectors.column_keys(saved.columns))
+    return selectors.DEFAULT_COLUMNS
+
+
+def _applications(user, params):
+    if not may_view_applications(user):
+        raise PermissionDenied
+    _chosen.set(_columns_from(user, params))
+    form = ApplicationFilterForm(params, cohorts=selectors.cohort_filter_choices(user))
+    return selectors.application_list_for(user=user, **form.filters())
+
+
+@dataclass(frozen=True)
+class ChosenColumnsSpec(ExportSpec):
+    """An export whose columns are those chosen on the list page (see the module docstring)."""
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(selectors.COLUMNS[key].label) for key in _chosen.get()]
+
+    def row_for(self, obj) -> list:
+        spec = ExportSpec(kind=self.kind, title=self.title, queryset=self.queryset,
+                          columns=tuple((selectors.COLUMNS[key].label, selectors.COLUMNS[key].value)
+                                        for key in _chosen.get()))
+        return spec.row_for(obj)
+
+
+def _register_chosen_columns() -> None:
+    spec = register_export(APPLICATIONS, title=_("Заявки"), queryset=_applications,
+                           columns=[(c.label, c.value) for c in selectors.COLUMNS.values()])
+    # Same registration, with per-job columns: swap the class of the registered (frozen) spec.
+    object.__setattr__(spec, "__class__", ChosenColumnsSpec)
+
+
+_register_chosen_columns()
+
+
+# ФИС ФРДО -------------------------------------------------------------------------------------
+
+def _qualifications(user, params):
+    if not may_view_applications(user):
+        raise PermissionDenied
+    cohort_id = params.get("cohort", "")
+    if not cohort_id.isdigit():
+        return QualificationDocument.objects.none()
+    applications = selectors.visible_applications(user).filter(cohort_id=cohort_id)
+    return (QualificationDocument.objects.filter(application__in=applications)
+            .select_related("application__citizen", "application__program", "application__cohort")
+            .order_by("application__citizen__last_name", "application__citizen__first_name", "pk"))
+
+
+def _program(document):
+    return document.application.program
+
+
+def _citizen(document):
+    return document.application.citizen
+
+
+def _year(date) -> str:
+    return str(date.year) if date else ""
+
+
+NO = _("Нет")
+FEDERAL_BUDGET = _("За счёт бюджетных ассигнований федерального бюджета")
+
+register_export(
+    "enrollment.qualifications_frdo",
+    title=_("ФИС ФРДО — документы о квалификации"),
+    columns=[
+        (_("Название документа"), lambda d: _program(d).document_issued),
+        (_("Вид документа"), lambda d: _program(d).get_kind_display()),
+        (_("Статус документа"), lambda d: str(_("Оригинал"))),
+        (_("Подтверждение утраты"), lambda d: str(NO)),
+        (_("Подтверждение обмена"), lambda d: str(NO)),
+        (_("Подтверждение уничтожения"), lambda d: str(NO)),
+        (_("Серия документа"), "series"),
+        (_("Номер документа"), "number"),
+        (_("Дата выдачи документа"), "issued_on"),
+        (_("Регистрационный номер"), "registration_number"),
+        (_("Дополнительная профессиональная программа (наименование)"), lambda d: _program(d).title),
+        (_("Наименование квалификации, профессии, специальности"),
+         lambda d: _program(d).odin_qualification or _program(d).qualification_level),
+        (_("Срок обучения, часов"), lambda d: _program(d).academic_hours),
+        (_("Год начала обучения"), lambda d: _year(d.application.cohort and d.application.cohort.start_date)),
+        (_("Год окончания обучения"), lambda d: _year(d.application.cohort and d.application.cohort.end_date)),
+        (_("Фамилия получателя"), lambda d: _citizen(d).last_name),
+        (_("Имя получателя"), lambda d: _citizen(d).first_name),
+        (_("Отчество получателя"), lambda d: _citizen(d).middle_name),
+        (_("Дата рождения получателя"), lambda d: _citizen(d).birth_date),
+        (_("Пол получателя"), lambda d: ""),
+        (_("СНИЛС"), lambda d: _snils(_citizen(d).snils)),
+        (_("Форма обучения"), lambda d: _program(d).get_study_form_display()),
+        (_("Источник финансирования обучения"), lambda d: str(FEDERAL_BUDGET)),
+        (_("Форма получения образования на момент прекращения образовательных отношений"),
+         lambda d: _program(d).get_study_form_display()),
+    ],
+    queryset=_qualifications,
+)
+
+
+def _snils(value: str) -> str:
+    """ФИС ФРДО expects «XXX-XXX-XXX YY»."""
+    if len(value) != 11:
+        return value
+    return f"{value[:3]}-{value[3:6]}-{value[6:9]} {value[9:]}"

@@ -1,0 +1,358 @@
+"""The partner's and reviewers' application pages: the configurable list (the work queue), the
+application page in blocks, the side-by-side document check, and one view per step that calls one
+service. Files are served only from here, after the application was fetched through core.access:
+whoever may not see it gets 404; whoever sees it but may not act gets 403.
+
+Scans are previewed next to the entered data: images as <img>, PDFs in a same-origin <iframe>.
+The site forbids framing (X-Frame-Options DENY, CSP frame-ancestors 'none'), so the inline preview
+view alone answers with SAMEORIGIN and `frame-ancestors 'self'` (and `object-src 'self'`, which the
+browser's PDF viewer needs); it serves only the three checked scan types, with nosniff.
+"""
+from csp.decorators import csp_replace
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from core.access import get_for_user_or_404, require
+from documents.selectors import download_filename
+from documents.views import document_response, file_response
+from enrollment import selectors
+from enrollment.forms import (
+    ApplicationFilterForm,
+    CitizenDataForm,
+    ColumnSetForm,
+    DocumentCheckForm,
+    DocumentReplaceForm,
+    QualificationForm,
+    ScanUploadForm,
+    WithdrawalDecisionForm,
+)
+from enrollment.models import ApplicationBlank, ApplicationColumnSet, ApplicationDocument
+from enrollment.permissions import (
+    is_application_partner,
+    may_replace_documents,
+    may_see_blanks,
+    may_see_document,
+    may_see_personal_files,
+    may_view_applications,
+)
+from enrollment.services import blanks, checks, qualifications, staff, withdrawals
+
+PAGE_SIZE = 50
+PREVIEW_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def _get_application(request, pk):
+    """An application the user may see on the staff side; citizens use their cabinet (404 here)."""
+    if not may_view_applications(request.user):
+        raise Http404
+    return get_for_user_or_404(selectors.application_detail_queryset(), request.user, pk=pk)
+
+
+def _get_document(request, pk):
+    """A document and its application; 404 unless the user sees both (reviewers: signed papers only)."""
+    document = get_object_or_404(selectors.document_queryset(), pk=pk)
+    application = _get_application(request, document.application_id)
+    if not may_see_document(request.user, application, document.kind):
+        raise Http404
+    return document, application
+
+
+def _run(request, call, success: str, url: str):
+    """Run one service call; a refusal becomes an error message and nothing changes."""
+    try:
+        call()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(url)
+
+
+# The list -------------------------------------------------------------------------------------
+
+def _columns(request) -> list[str]:
+    """The columns asked for (`cols`), else those of a saved set (`set`), else the default six."""
+    if request.GET.getlist("cols"):
+        return selectors.column_keys(request.GET.getlist("cols"))
+    set_id = request.GET.get("set", "")
+    if set_id.isdigit():
+        saved = selectors.column_sets_for(request.user).filter(pk=set_id).first()
+        if saved is not None:
+            return selectors.column_keys(saved.columns)
+    return list(selectors.DEFAULT_COLUMNS)
+
+
+def application_list(request):
+    """The applications the user may see: columns of their choice with per-column search, status
+    and cohort filters, global search, counters per status, sorting, pages of 50, CSV export."""
+    require(may_view_applications(request.user))
+    form = ApplicationFilterForm(request.GET or None, cohorts=selectors.cohort_filter_choices(request.user))
+    filters = form.filters()
+    keys = _columns(request)
+    columns = [selectors.COLUMNS[key] for key in keys]
+    base = selectors.application_base(user=request.user, search=filters["search"], cohort=filters["cohort"],
+                                      column_search=filters["column_search"])
+    page = Paginator(selectors.application_rows(base, status=filters["status"], sort=filters["sort"]),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "enrollment/application_list.html", {
+        "form": form, "page": page, "page_range": page.paginator.get_elided_page_range(page.number),
+        "rows": [{"application": a, "cells": [(c.key, c.value(a)) for c in columns]} for a in page.object_list],
+        "columns": [{"key": c.key, "label": c.label, "search": filters["column_search"].get(c.key, "")}
+                    for c in columns],
+        "all_columns": [{"key": c.key, "label": c.label, "chosen": c.key in keys}
+                        for c in selectors.COLUMNS.values()],
+        "column_sets": selectors.column_sets_for(request.user), "counts": selectors.application_status_counts(base),
+        "current_status": filters["status"], "sort": filters["sort"], "cohort": filters["cohort"],
+    })
+
+
+@require_POST
+def column_set_save(request):
+    require(may_view_applications(request.user))
+    form = ColumnSetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Укажите название и отметьте хотя бы одну колонку."))
+        return redirect("enrollment:application_list")
+    column_set = staff.column_set_save(user=request.user, name=form.cleaned_data["name"],
+                                       columns=form.cleaned_data["cols"])
+    messages.success(request, _("Набор колонок «%(name)s» сохранён.") % {"name": column_set.name})
+    return redirect(reverse("enrollment:application_list") + f"?set={column_set.pk}")
+
+
+@require_POST
+def column_set_delete(request, pk):
+    column_set = get_object_or_404(ApplicationColumnSet, pk=pk, user=request.user)
+    staff.column_set_delete(user=request.user, column_set=column_set)
+    messages.success(request, _("Набор колонок «%(name)s» удалён.") % {"name": column_set.name})
+    return redirect("enrollment:application_list")
+
+
+# The application page -------------------------------------------------------------------------
+
+def application_detail(request, pk):
+    """The application in blocks: application, training, personal data, scans, blanks, withdrawal
+    requests, qualification document, history; the actions computed in enrollment.selectors."""
+    application = _get_application(request, pk)
+    context = selectors.application_page_context(application, request.user)
+    context["contract_form"] = ScanUploadForm(prefix="contract")
+    return render(request, "enrollment/application_detail.html", context)
+
+
+def application_edit(request, pk):
+    """The partner corrects the citizen's data until the enrolment documents are approved."""
+    application = _get_application(request, pk)
+    actions = selectors.application_actions(application, request.user)
+    require(actions.check)
+    if not actions.edit_data:
+        messages.error(request, _("Данные гражданина исправляются только до одобрения документов на зачисление."))
+        return redirect(application)
+    form = CitizenDataForm(request.POST or None, instance=application.citizen)
+    if request.method == "POST" and form.is_valid():
+        return _run(request, lambda: staff.citizen_data_correct(application=application, actor=request.user,
+                                                                data=form.changed_values()),
+                    _("Данные гражданина сохранены."), application.get_absolute_url() + "#personal")
+    return render(request, "enrollment/application_edit.html", {"application": application, "form": form})
+
+
+# Documents ------------------------------------------------------------------------------------
+
+def document_check(request, pk):
+    """The scan next to the data the citizen entered; approve, or reject with a comment."""
+    document, application = _get_document(request, pk)
+    require(is_application_partner(request.user, application))
+    form = DocumentCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        done = _("Документ подтверждён.") if approve else _("Документ отклонён, гражданин увидит комментарий.")
+        return _run(request, lambda: checks.document_check(document=document, actor=request.user, approve=approve,
+                                                           comment=form.cleaned_data["comment"]),
+                    done, _next_to_check(application, document))
+    return render(request, "enrollment/application_document_check.html", {
+        "application": application, "citizen": application.citizen, "document": document, "form": form,
+        "preview_url": reverse("enrollment:document_preview", args=[document.pk]),
+        "is_image": document.content_type.startswith("image/"), "is_pdf": document.content_type == "application/pdf",
+        "blank": ApplicationBlank.objects.select_related("document").filter(
+            application=application, kind=document.kind).first() if may_see_blanks(request.user, application) else None,
+        "versions": application.documents.filter(kind=document.kind).select_related("uploaded_by", "checked_by"),
+    })
+
+
+def _next_to_check(application, document) -> str:
+    """After a decision: the application's next document waiting for a check, else its page."""
+    following = (application.documents.filter(is_current=True, status__in=[
+        ApplicationDocument.Status.NEW, ApplicationDocument.Status.OVERDUE]).exclude(pk=document.pk)
+        .order_by("kind").first())
+    if following is not None:
+        return reverse("enrollment:document_check", args=[following.pk])
+    return application.get_absolute_url() + "#documents"
+
+
+def _document_filename(document) -> str:
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(document.content_type, "bin")
+    return download_filename(f"{document.application.rr_number} — {document.get_kind_display()} — "
+                             f"версия {document.version}", extension)
+
+
+def document_file(request, pk):
+    """A scan as a download."""
+    document, _application = _get_document(request, pk)
+    response = file_response(document.file, _document_filename(document))
+    if document.content_type in PREVIEW_TYPES:
+        response["Content-Type"] = document.content_type
+    return response
+
+
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"], "object-src": ["'self'"]})
+def document_preview(request, pk):
+    """A scan shown inline (the check page's frame or image); only the three checked scan types."""
+    document, _application = _get_document(request, pk)
+    if document.content_type not in PREVIEW_TYPES or not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=document.content_type, as_attachment=False,
+                            filename=_document_filename(document))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_replace(request, pk):
+    """Staff who may replace citizen documents upload a new version of one (logged, old kept)."""
+    application = _get_application(request, pk)
+    require(may_replace_documents(request.user, application))
+    form = DocumentReplaceForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.document_replace(application=application, kind=form.cleaned_data["kind"], actor=request.user,
+                                   files=form.cleaned_data["files"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("files", error)
+        else:
+            messages.success(request, _("Документ заменён: новая версия ждёт проверки, прежняя сохранена."))
+            return redirect(application.get_absolute_url() + "#documents")
+    return render(request, "enrollment/application_document_replace.html", {"application": application, "form": form})
+
+
+@require_POST
+def all_party_contract_upload(request, pk):
+    application = _get_application(request, pk)
+    require(is_application_partner(request.user, application))
+    form = ScanUploadForm(request.POST, request.FILES, prefix="contract")
+    if not form.is_valid():
+        messages.error(request, _("Выберите файл договора, подписанного всеми сторонами."))
+        return redirect(application.get_absolute_url() + "#documents")
+    return _run(request, lambda: staff.all_party_contract_upload(application=application, actor=request.user,
+                                                                 files=form.cleaned_data["files"]),
+                _("Договор, подписанный всеми сторонами, загружен."), application.get_absolute_url() + "#documents")
+
+
+# Blanks ---------------------------------------------------------------------------------------
+
+def blank_file(request, pk):
+    """A generated blank's PDF: never for employment-service reviewers (unsigned papers)."""
+    blank = get_object_or_404(ApplicationBlank.objects.select_related("document"), pk=pk)
+    application = _get_application(request, blank.application_id)
+    if not may_see_blanks(request.user, application):
+        raise Http404
+    return document_response(blank.document)
+
+
+@require_POST
+def blanks_regenerate(request, pk):
+    application = _get_application(request, pk)
+    require(is_application_partner(request.user, application))
+    return _run(request, lambda: blanks.blanks_regenerate(application=application, actor=request.user),
+                _("Бланки поставлены на формирование заново."), application.get_absolute_url() + "#blanks")
+
+
+# Withdrawal requests --------------------------------------------------------------------------
+
+def withdrawal_create(request, pk):
+    """Staff who may replace citizen documents file a signed withdrawal request on the citizen's behalf."""
+    application = _get_application(request, pk)
+    require(may_replace_documents(request.user, application))
+    form = ScanUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawals.withdrawal_request_file(application=application, files=form.cleaned_data["files"],
+                                                actor=request.user)
+        except ValidationError as error:
+            form.add_error("files", error)
+        else:
+            messages.success(request, _("Заявление на отчисление подано от имени гражданина."))
+            return redirect(application.get_absolute_url() + "#withdrawals")
+    return render(request, "enrollment/withdrawal_create.html", {
+        "application": application, "form": form, "is_open": withdrawals.withdrawal_open(application)})
+
+
+@require_POST
+def withdrawal_decide(request, pk):
+    withdrawal = get_object_or_404(selectors.withdrawal_queryset(), pk=pk)
+    application = _get_application(request, withdrawal.application_id)
+    require(is_application_partner(request.user, application))
+    form = WithdrawalDecisionForm(request.POST)
+    url = application.get_absolute_url() + "#withdrawals"
+    if not form.is_valid():
+        messages.error(request, _("Выберите решение."))
+        return redirect(url)
+    approve = form.cleaned_data["decision"] == "approve"
+    return _run(request, lambda: withdrawals.withdrawal_decide(request=withdrawal, actor=request.user, approve=approve,
+                                                               comment=form.cleaned_data["comment"]),
+                _("Заявление одобрено.") if approve else _("Заявление отклонено."), url)
+
+
+def withdrawal_file(request, pk):
+    withdrawal = get_object_or_404(selectors.withdrawal_queryset(), pk=pk)
+    application = _get_application(request, withdrawal.application_id)
+    if not may_see_personal_files(request.user, application):
+        raise Http404
+    extension = withdrawal.file.name.rsplit(".", 1)[-1] if withdrawal.file else "pdf"
+    return file_response(withdrawal.file, download_filename(
+        f"{application.rr_number} — заявление на отчисление", extension))
+
+
+# Qualification documents ----------------------------------------------------------------------
+
+def qualification_edit(request, pk):
+    """The partner enters the qualification document's data and uploads its scan."""
+    application = _get_application(request, pk)
+    actions = selectors.application_actions(application, request.user)
+    require(actions.check)
+    existing = getattr(application, "qualification_document", None)
+    initial = {f: getattr(existing, f) for f in qualifications.FIELDS} if existing else {}
+    form = QualificationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            qualifications.qualification_enter(
+                application=application, actor=request.user, series=data["series"], number=data["number"],
+                registration_number=data["registration_number"], issued_on=data["issued_on"], scan_files=data["scan"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Данные документа о квалификации сохранены."))
+            return redirect(application.get_absolute_url() + "#qualification")
+    return render(request, "enrollment/qualification_edit.html", {
+        "application": application, "form": form, "document": existing, "is_open": actions.qualification,
+        "has_contract": qualifications.has_all_party_contract(application)})
+
+
+def qualification_file(request, pk):
+    application = _get_application(request, pk)
+    document = getattr(application, "qualification_document", None)
+    if document is None or not document.scan or not may_see_personal_files(request.user, application):
+        raise Http404
+    extension = document.scan.name.rsplit(".", 1)[-1]
+    return file_response(document.scan, download_filename(
+        f"{application.rr_number} — документ о квалификации", extension))
