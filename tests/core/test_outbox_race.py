@@ -9,7 +9,7 @@ from django.db import connection
 from core.mail import outbox_send
 from core.models import OutgoingEmail
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_row_being_sent_is_skipped_by_a_second_worker(monkeypatch):

@@ -17,7 +17,7 @@ Kind = ApplicationDocument.Kind
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_staff_approving_one_document_at_once_end_with_one_approval(partner_a, campaign, staff_a):
     other_staff = MembershipFactory(organization=partner_a, user=UserFactory(email="staff.a2@example.org")).user
     program, _contract = contracted_program(partner_a, campaign)
@@ -65,7 +65,7 @@ def test_two_staff_approving_one_document_at_once_end_with_one_approval(partner_
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_simultaneous_approvals_with_a_barrier_still_end_with_one(partner_a, campaign, staff_a):
     other_staff = MembershipFactory(organization=partner_a, user=UserFactory(email="staff.a3@example.org")).user
     program, _contract = contracted_program(partner_a, campaign)

@@ -25,7 +25,7 @@ def _almost_approved(program):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_applications_reserving_the_last_seat_concurrently_never_overdraw(partner_a, campaign, staff_a):
     program, contract = contracted_program(partner_a, campaign, quota_money=Decimal("1000000"), quota_seats=1)
     first_app, first_doc = _almost_approved(program)
@@ -79,7 +79,7 @@ def test_two_applications_reserving_the_last_seat_concurrently_never_overdraw(pa
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_many_applications_at_once_stop_exactly_at_the_quota(partner_a, campaign, staff_a):
     program, contract = contracted_program(partner_a, campaign, quota_money=PRICE * 3, quota_seats=10)
     pending = [_almost_approved(program) for _ in range(6)]

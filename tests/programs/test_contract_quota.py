@@ -81,7 +81,7 @@ def test_the_database_refuses_an_overdrawn_quota_whatever_the_code():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_reservations_for_the_last_seat_never_overdraw():
     """Connection one reserves inside an open transaction and waits; connection two tries the same
     seat meanwhile: it blocks on the row, then re-checks the condition and finds no seat left."""
@@ -126,7 +126,7 @@ def test_two_concurrent_reservations_for_the_last_seat_never_overdraw():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_many_parallel_reservations_stop_exactly_at_the_quota():
     contract = _registered(quota_money=Decimal("50000"), quota_seats=100)
     outcomes = []
