@@ -172,6 +172,14 @@ class Program(ProtectedStatusMixin, TimeStampedModel):
         return self.status in self.PORTAL_LOCKED
 
     @property
+    def operator_decision_open(self) -> bool:
+        """The operator may approve or reject: not yet approved, or every region it asked declined
+        (otherwise the program would wait in review for ever)."""
+        if self.operator_approved_at is None:
+            return True
+        return not self.regional_approvals.exclude(status=RegionalApproval.Status.DECLINED).exists()
+
+    @property
     def is_mostly_distance(self) -> bool:
         """More than half the hours with distance technologies: РР adds the distance form."""
         return self.distance_hours * 2 > self.academic_hours
@@ -186,7 +194,7 @@ class Program(ProtectedStatusMixin, TimeStampedModel):
     send_for_approval.alters_data = True
 
     @transition(field=status, source=Status.OPERATOR_REVIEW, target=Status.OPERATOR_REJECTED,
-                conditions=[lambda p: p.operator_approved_at is None], custom={"label": _("Отклонить")})
+                conditions=[lambda p: p.operator_decision_open], custom={"label": _("Отклонить")})
     def reject(self):
         pass
     reject.alters_data = True
@@ -304,6 +312,13 @@ class RegionalApproval(ProtectedStatusMixin, models.Model):
     def decline(self):
         pass
     decline.alters_data = True
+
+    @transition(field=status, source=Status.DECLINED, target=Status.PENDING,
+                custom={"label": _("Запросить согласование повторно")})
+    def ask_again(self):
+        self.decided_at = None
+        self.decided_by = None
+    ask_again.alters_data = True
 
 
 # Cohorts --------------------------------------------------------------------------------------

@@ -120,7 +120,9 @@ def program_operator_approve(*, program: Program, actor, regions, comment: str =
     program.operator_approved_by = actor
     program.save(update_fields=["operator_approved_at", "operator_approved_by", "updated_at"])
     for region in regions:
-        RegionalApproval.objects.get_or_create(program=program, region=region)
+        approval, created = RegionalApproval.objects.get_or_create(program=program, region=region)
+        if not created and approval.status == RegionalApproval.Status.DECLINED:
+            run_transition(approval, "ask_again", actor=actor)  # asked again after the partner's corrections
     names = ", ".join(str(region) for region in regions)
     _event(program, actor=actor, transition="operator_approve", comment="\n".join(
         filter(None, [_stored(gettext_lazy("Регионы: %(regions)s."), regions=names), comment])))
