@@ -40,15 +40,30 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> OutgoingEma
     """Queue an e-mail rendered from `<template>_subject.txt`, `<template>.txt` and (optional)
     `<template>.html`; it is sent by a Celery task after the current transaction commits.
     E-mails are always in the interface's default language (Russian), whatever the request's."""
+    email = _render(to, template, context)
+    email.save()
+    _enqueue(email.pk)
+    return email
+
+
+def send_templated_mail_bulk(*, template: str, messages: Iterable[tuple[str, dict]]) -> list[OutgoingEmail]:
+    """`send_templated_mail` for many e-mails of one template (a feed's invitations): rendered
+    the same way, written with one INSERT, each sent by its own task after commit."""
+    emails = OutgoingEmail.objects.bulk_create([_render(to, template, context) for to, context in messages])
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: _send_all(ids))
+    return emails
+
+
+def _render(to: str, template: str, context: dict) -> OutgoingEmail:
+    """An unsaved outbox row for `to`, rendered in the default language."""
     validate_email(to)
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
         body_text = _render_plain(f"{template}.txt", context).strip() + "\n"
         body_html = _render_html(f"{template}.html", context)
-    email = OutgoingEmail.objects.create(to=to, subject=subject[:255], body_text=body_text, body_html=body_html)
-    _enqueue(email.pk)
-    return email
+    return OutgoingEmail(to=to, subject=subject[:255], body_text=body_text, body_html=body_html)
 
 
 def outbox_send(*, email_id: int) -> bool:
@@ -115,6 +130,13 @@ def _enqueue(email_id: int) -> None:
     from core.tasks import outbox_send_task
 
     transaction.on_commit(lambda: outbox_send_task.delay(email_id=email_id))
+
+
+def _send_all(email_ids: list[int]) -> None:
+    from core.tasks import outbox_send_task
+
+    for email_id in email_ids:
+        outbox_send_task.delay(email_id=email_id)
 
 
 def _deliver(email: OutgoingEmail) -> None:

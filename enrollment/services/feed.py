@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models.functions import Lower
-from django.template import Context
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,7 +40,7 @@ from core.imports import (
     import_data,
     parse_date,
 )
-from core.models import OutgoingEmail
+from core.mail import send_templated_mail_bulk
 from core.validators import normalize_snils, validate_snils
 from enrollment.models import Application, ApplicationEvent, Citizen
 from programs.models import CitizenCategory, Cohort, Program
@@ -475,7 +472,7 @@ class ApplicationFeed(Feed):
                                   known_user_ids=[c.user_id for c in citizens if c.user_id not in new_users])
         ttl_hours = int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)
         login_url = settings.SITE_URL + reverse("accounts:citizen_login")
-        outbox_queue(template=INVITATION_TEMPLATE, messages=[(c.user.email, {
+        send_templated_mail_bulk(template=INVITATION_TEMPLATE, messages=[(c.user.email, {
             "user_name": " ".join(filter(None, (c.first_name, c.middle_name))), "citizen": c,
             "applications": sorted(per_citizen[c.pk], key=lambda a: a.submitted_at, reverse=True),
             "link": links[c.user_id], "login_url": login_url, "ttl_hours": ttl_hours}) for c in citizens])
@@ -545,33 +542,6 @@ def login_links_issue(*, users: list[User], known_user_ids: Collection[int]) -> 
                     expires_at=now + settings.CITIZEN_LOGIN_LINK_TTL) for pk, token in raw.items()])
     return {pk: settings.SITE_URL + reverse("accounts:citizen_login_confirm", args=[token])
             for pk, token in raw.items()}
-
-
-def outbox_queue(*, template: str, messages: Iterable[tuple[str, dict]]) -> list[OutgoingEmail]:
-    """core.mail.send_templated_mail for many e-mails: rendered the same way (Russian, plain text
-    without autoescaping), written with one INSERT, sent by the outbox task after commit."""
-    subject_t, text_t = get_template(f"{template}_subject.txt"), get_template(f"{template}.txt")
-    html_t = get_template(f"{template}.html")
-    emails = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for to, context in messages:
-            validate_email(to)
-            context = {"site_url": settings.SITE_URL, **context}
-            plain = Context(context, autoescape=False)
-            emails.append(OutgoingEmail(to=to, subject=" ".join(subject_t.template.render(plain).split())[:255],
-                                        body_text=text_t.template.render(plain).strip() + "\n",
-                                        body_html=html_t.render(context)))
-    OutgoingEmail.objects.bulk_create(emails)
-    ids = [e.pk for e in emails]
-    transaction.on_commit(functools.partial(_outbox_send_all, ids))
-    return emails
-
-
-def _outbox_send_all(ids: list[int]) -> None:
-    from core.tasks import outbox_send_task
-
-    for email_id in ids:
-        outbox_send_task.delay(email_id=email_id)
 
 
 # Events ---------------------------------------------------------------------------------------
