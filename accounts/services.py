@@ -5,6 +5,7 @@ view's job once a service has returned.
 """
 import hashlib
 import secrets
+from collections.abc import Collection
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -229,6 +230,23 @@ def password_reset_link_send(*, email: str) -> None:
 
 
 # Citizens' passwordless login -----------------------------------------------------------------
+
+@transaction.atomic
+def citizen_login_links_issue(*, users: list[User], known_user_ids: Collection[int]) -> dict[int, str]:
+    """`access_token_issue` for many citizens at once (a feed's new applications): a fresh 24-hour login link
+    each (only the newest works, so older unused ones are revoked). Returns user pk → full URL."""
+    now = timezone.now()
+    purpose = AccessToken.Purpose.CITIZEN_LOGIN
+    if known_user_ids:  # one issuer at a time per user, as access_token_issue does
+        list(User.objects.select_for_update().filter(pk__in=list(known_user_ids)).values_list("pk", flat=True))
+        AccessToken.objects.filter(user_id__in=list(known_user_ids), purpose=purpose, used_at=None,
+                                   revoked_at=None).update(revoked_at=now)
+    raw = {user.pk: secrets.token_urlsafe(32) for user in users}
+    AccessToken.objects.bulk_create([
+        AccessToken(user_id=pk, purpose=purpose, token_hash=AccessToken.hash(token), created_at=now,
+                    expires_at=now + settings.CITIZEN_LOGIN_LINK_TTL) for pk, token in raw.items()])
+    return {pk: _absolute("accounts:citizen_login_confirm", token) for pk, token in raw.items()}
+
 
 @transaction.atomic
 def citizen_login_link_send(*, email: str) -> None:

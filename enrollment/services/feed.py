@@ -12,8 +12,6 @@ import functools
 import hashlib
 import logging
 import re
-import secrets
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +25,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import AccessToken, Region, User
+from accounts.models import Region, User
+from accounts.services import citizen_login_links_issue
 from core.fsm import run_transition
 from core.imports import (
     BATCH_SIZE,
@@ -468,7 +467,7 @@ class ApplicationFeed(Feed):
             return
         new_users = {u.pk for u in batch.users}
         citizens = [apps[0].citizen for apps in per_citizen.values()]
-        links = login_links_issue(users=[c.user for c in citizens],
+        links = citizen_login_links_issue(users=[c.user for c in citizens],
                                   known_user_ids=[c.user_id for c in citizens if c.user_id not in new_users])
         ttl_hours = int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)
         login_url = settings.SITE_URL + reverse("accounts:citizen_login")
@@ -526,23 +525,6 @@ def _display_old(application: Application, name: str) -> str:
 
 
 # Login links and the outbox, in bulk ----------------------------------------------------------
-
-def login_links_issue(*, users: list[User], known_user_ids: Collection[int]) -> dict[int, str]:
-    """accounts.services.access_token_issue for many citizens at once: a fresh 24-hour login link
-    each (only the newest works, so older unused ones are revoked). Returns user pk → full URL."""
-    now = timezone.now()
-    purpose = AccessToken.Purpose.CITIZEN_LOGIN
-    if known_user_ids:  # one issuer at a time per user, as access_token_issue does
-        list(User.objects.select_for_update().filter(pk__in=list(known_user_ids)).values_list("pk", flat=True))
-        AccessToken.objects.filter(user_id__in=list(known_user_ids), purpose=purpose, used_at=None,
-                                   revoked_at=None).update(revoked_at=now)
-    raw = {user.pk: secrets.token_urlsafe(32) for user in users}
-    AccessToken.objects.bulk_create([
-        AccessToken(user_id=pk, purpose=purpose, token_hash=AccessToken.hash(token), created_at=now,
-                    expires_at=now + settings.CITIZEN_LOGIN_LINK_TTL) for pk, token in raw.items()])
-    return {pk: settings.SITE_URL + reverse("accounts:citizen_login_confirm", args=[token])
-            for pk, token in raw.items()}
-
 
 # Events ---------------------------------------------------------------------------------------
 
