@@ -222,7 +222,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     autocomplete_fields = ("region",)
     filter_horizontal = ("regions",)
     fieldsets = (
-        (None, {"fields": ("kind", "name", "short_name", "is_active", "requires_two_factor")}),
+        (None, {"fields": ("kind", "name", "short_name", "document_prefix", "is_active", "requires_two_factor")}),
         (_("Реквизиты"), {"fields": ("inn", "kpp", "ogrn", "legal_address", "postal_address", "region", "regions")}),
         (_("Лицензия"), {"fields": ("licence_number", "licence_issuer", "licence_date")}),
         (_("Банковские реквизиты"), {"fields": ("bank_name", "bank_bik", "bank_inn", "bank_kpp",

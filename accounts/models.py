@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -161,6 +162,10 @@ class Organization(TimeStampedModel):
     requires_two_factor = models.BooleanField(
         _("обязательная двухфакторная аутентификация"), default=False,
         help_text=_("Сотрудники должны подтверждать вход кодом из приложения."))
+    # Begins the numbers of generated documents, e.g. automatic orders «АЛЬФА-17-ПЗ» (reference §4.3).
+    document_prefix = models.CharField(
+        _("префикс номеров документов"), max_length=10, blank=True,
+        validators=[RegexValidator(r"^[А-ЯЁA-Z]{3,10}$", _("От 3 до 10 заглавных букв без пробелов."))])
     is_active = models.BooleanField(_("активна"), default=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -172,6 +177,11 @@ class Organization(TimeStampedModel):
 
     def __str__(self):
         return self.short_name or self.name
+
+    @property
+    def number_prefix(self) -> str:
+        """The document prefix, or «ОП<id>» until the operator sets one."""
+        return self.document_prefix or f"ОП{self.pk}"
 
 
 class Signatory(TimeStampedModel):

@@ -82,19 +82,30 @@ def add_working_days(day: date, n: int) -> date:
 
     Reads the overrides in one query for any realistic `n`.
     """
-    _check_date(day)
-    if n == 0:
-        return day
+    return add_working_days_to_each([day], n)[day]
+
+
+def add_working_days_to_each(days, n: int) -> dict[date, date]:
+    """`add_working_days(day, n)` for each of `days`, as {day: result}, reading the overrides
+    in one query for the whole set (a list page's deadlines)."""
+    days = sorted(set(days))
+    for day in days:
+        _check_date(day)
+    if not days or n == 0:
+        return {day: day for day in days}
     step = _ONE_DAY if n > 0 else -_ONE_DAY
     # Enough calendar days for |n| working days even across the New Year break.
-    far = day + step * (abs(n) * 3 // 2 + 30)
-    span = _Span(min(day, far), max(day, far))
-    remaining = abs(n)
-    while remaining:
-        day += step
-        if span.is_working(day):
-            remaining -= 1
-    return day
+    reach = step * (abs(n) * 3 // 2 + 30)
+    span = _Span(min(days[0], days[0] + reach), max(days[-1], days[-1] + reach))
+    results = {}
+    for start in days:
+        day, remaining = start, abs(n)
+        while remaining:
+            day += step
+            if span.is_working(day):
+                remaining -= 1
+        results[start] = day
+    return results
 
 
 def working_days_between(start: date, end: date) -> int:

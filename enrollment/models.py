@@ -132,6 +132,10 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
         SUCCESSFUL = "successful", _("Успешно")
         UNSUCCESSFUL = "unsuccessful", _("Неуспешно")
 
+    class ExpulsionReason(models.TextChoices):
+        OWN_REQUEST = "own_request", _("По заявлению слушателя")
+        FAILURE = "failure", _("За неуспеваемость")
+
     rr_number = models.CharField(_("номер заявки на РР"), max_length=40, unique=True)
     citizen = models.ForeignKey(Citizen, models.PROTECT, related_name="applications", verbose_name=_("гражданин"))
     program = models.ForeignKey("programs.Program", models.PROTECT, related_name="applications",
@@ -157,6 +161,9 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
     agreement_signed_at = models.DateTimeField(_("договор о намерениях подписан"), null=True, blank=True)
     result = models.CharField(_("результат обучения (Odin)"), max_length=12, choices=Result, blank=True)
     result_date = models.DateField(_("дата результата"), null=True, blank=True)
+    # Set by the expulsion order (reference §2.1.1 row 16): the citizen's cabinet shows it.
+    expulsion_reason = models.CharField(_("причина отчисления"), max_length=12, choices=ExpulsionReason, blank=True)
+    expelled_on = models.DateField(_("дата отчисления"), null=True, blank=True)
     employed_at = models.DateTimeField(_("трудоустроен (РР)"), null=True, blank=True)
     terminated_at = models.DateTimeField(_("услуга прекращена (РР)"), null=True, blank=True)
     termination_reason = models.TextField(_("причина прекращения"), blank=True)
@@ -292,14 +299,16 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
 
     @transition(field=status, source=[Status.OWN_REQUEST_ORDER_REQUIRED, Status.FAILURE_ORDER_REQUIRED],
                 target=Status.EXPELLED, custom={"label": _("Отчислить")})
-    def expel(self):
+    def expel(self, reason: str, on):
+        self.expulsion_reason = reason
+        self.expelled_on = on
         self.is_active = False
     expel.alters_data = True
 
     @transition(field=status, source=Status.COMPLETION_ORDER_REQUIRED, target=Status.QUALIFICATION_DOC_REQUIRED,
                 custom={"label": _("Отчислить с выдачей документа о квалификации")})
-    def complete(self):
-        pass
+    def complete(self, on):
+        self.expelled_on = on
     complete.alters_data = True
 
     @transition(field=status, source=Status.QUALIFICATION_DOC_REQUIRED, target=Status.QUALIFICATION_SCAN_REQUIRED,
@@ -492,10 +501,16 @@ class QualificationDocument(TimeStampedModel):
     track_number = models.CharField(_("трек-номер отправки оригинала"), max_length=40, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
                                    verbose_name=_("внёс"))
+    # The series and number are re-keyed on Работа России by partner staff (reference §4.5).
+    rr_entered_at = models.DateTimeField(_("внесён на РР"), null=True, blank=True)
+    rr_entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                      related_name="+", verbose_name=_("внёс на РР"))
 
     class Meta:
         verbose_name = _("документ о квалификации")
         verbose_name_plural = _("документы о квалификации")
+        indexes = [models.Index(fields=["created_at"], name="qualification_rr_open",
+                                condition=Q(rr_entered_at__isnull=True))]
 
     def __str__(self):
         return f"{self.series} {self.number}".strip()

@@ -74,3 +74,25 @@ def _check_fields(*, number: str, registration_number: str, issued_on) -> None:
         errors["issued_on"] = _("Дата выдачи не может быть позже сегодняшнего дня.")
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def qualification_mark_entered(*, actor, document_ids) -> int:
+    """Partner staff tick qualification documents whose series and number they have entered on
+    Работа России (reference §4.5): they leave the re-keying dashboard; a history row each."""
+    ids = {int(pk) for pk in document_ids or ()}
+    if not ids:
+        raise ValidationError(_("Отметьте хотя бы один документ."), code="empty")
+    documents = list(QualificationDocument.objects.select_for_update().select_related("application")
+                     .filter(pk__in=ids, rr_entered_at__isnull=True).order_by("pk"))
+    if any(not is_application_partner(actor, document.application) for document in documents):
+        raise PermissionDenied
+    now = timezone.now()
+    QualificationDocument.objects.filter(pk__in=[d.pk for d in documents]).update(rr_entered_at=now,
+                                                                                  rr_entered_by=actor)
+    ApplicationEvent.objects.bulk_create([
+        ApplicationEvent(subject=d.application, actor=actor, transition="qualification_portal_entered",
+                         source=d.application.status, target=d.application.status, created_at=now,
+                         comment=_("Документ %(document)s внесён на РР") % {"document": d})
+        for d in documents])
+    return len(documents)

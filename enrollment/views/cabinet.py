@@ -23,6 +23,7 @@ from documents.models import GeneratedDocument
 from documents.selectors import download_filename
 from documents.views import document_response, file_response
 from enrollment import cabinet as rules
+from enrollment.cabinet_sections import sections_for
 from enrollment.forms_cabinet import (
     EducationForm,
     EmploymentProofForm,
@@ -328,6 +329,7 @@ def _application_context(user, application: Application, bound: dict) -> dict:
         "employment_proofs": list(application.documents.filter(kind=ApplicationDocument.Kind.EMPLOYMENT_PROOF)
                                   .order_by("-version")),
         "qualification": getattr(application, "qualification_document", None),
+        "document_sections": sections_for(application),
         "learning_url": rules.learning_platform_url(),
         "upload_deadline": (upload_deadline(cohort.start_date)
                             if cohort and application.status in rules.ENROLMENT_OPEN else None),

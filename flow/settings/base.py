@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     # Daily at 00:10 Moscow time: documents whose check day has passed become "Просрочен".
     "applications-overdue": {"task": "enrollment.tasks.documents_mark_overdue_task",
                              "schedule": crontab(hour=0, minute=10)},
+    # Daily at 00:30 Moscow time (reference §4.2): the night's automatic orders.
+    "orders-automatic": {"task": "orders.tasks.automatic_orders_task", "schedule": crontab(hour=0, minute=30)},
     # Daily at 09:00: remind partner staff of document checks due today or on the next working day.
     "applications-check-reminders": {"task": "enrollment.tasks.check_reminders_task",
                                      "schedule": crontab(hour=9, minute=0)},
@@ -221,6 +223,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Flow <noreply@flow.l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Shown in the footer and on error pages: where users write about problems.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@flow.local")
+
+# Orders and qualification documents are re-keyed on Работа России within this many working days
+# of reaching Flow; older open items are highlighted on the dashboard (reference §4.5).
+PORTAL_REKEY_WORKING_DAYS = env.int("PORTAL_REKEY_WORKING_DAYS", default=3)
 
 EXPORT_TTL = timedelta(days=env.int("EXPORT_TTL_DAYS", default=7))
 

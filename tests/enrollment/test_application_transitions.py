@@ -39,7 +39,8 @@ TABLE = [
     ("employ", [S.AWAITING_EMPLOYMENT], S.EMPLOYED),  # 20
     ("terminate_service", list(Application.PRE_FINAL), S.SERVICE_TERMINATED),  # 21
 ]
-ARGS = {"employ": {"when": dt.datetime(2026, 6, 1, tzinfo=dt.UTC)},
+ARGS = {"expel": {"reason": "failure", "on": dt.date(2026, 6, 1)}, "complete": {"on": dt.date(2026, 6, 1)},
+        "employ": {"when": dt.datetime(2026, 6, 1, tzinfo=dt.UTC)},
         "terminate_service": {"when": dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "reason": "Отозвана на РР"}}
 ALLOWED = {(name, source): target for name, sources, target in TABLE for source in sources}
 NAMES = sorted({name for name, _sources, _target in TABLE})
