@@ -49,7 +49,9 @@ def download_filename(title: str, extension: str) -> str:
 
 
 def document_filename(document: GeneratedDocument) -> str:
-    return download_filename(document.title, "pdf")
+    """«<title>.pdf», or «<title>.zip» for a package."""
+    extension = "zip" if (document.file.name or "").endswith(".zip") else "pdf"
+    return download_filename(document.title, extension)
 
 
 def signature_filename(signature: Signature) -> str:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,35 @@ def document_render(*, document_id: int, template_name: str,
         document.save()
     logger.info("document %s (%s) rendered in %.2f s, %d bytes", document_id, document.kind,
                 time.monotonic() - started, len(pdf))
+    return document
+
+
+def document_package(*, document_id: int, entries_builder: Callable[[GeneratedDocument], list]) -> GeneratedDocument:
+    """Build a pending document as a ZIP of stored files (documents.packages) and store it: the
+    ZIP counterpart of `document_render`, idempotent in the same way. `entries_builder` returns
+    the documents.packages.Entry list; the archive is streamed to a temporary file, never held
+    in memory whole."""
+    from documents.packages import build_zip_file
+
+    document = GeneratedDocument.objects.get(pk=document_id)
+    if document.status != GeneratedDocument.Status.PENDING:
+        return document
+    started = time.monotonic()
+    try:
+        entries = entries_builder(document)
+    except Exception as error:  # missing data: recorded on the row, shown to the user
+        logger.exception("package %s (%s) failed to build", document_id, document.kind)
+        return _document_fail(document_id, f"{type(error).__name__}: {error}")
+    archive, sha256, paths = build_zip_file(entries)
+    with archive, transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != GeneratedDocument.Status.PENDING:
+            return document
+        document.file.save(f"{document.kind}-{document.pk}.zip", File(archive), save=False)
+        document.mark_ready(sha256=sha256)
+        document.save()
+    logger.info("package %s (%s) built in %.2f s, %d files", document_id, document.kind,
+                time.monotonic() - started, len(paths))
     return document
 
 

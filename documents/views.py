@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404
 from documents.models import GeneratedDocument, Signature
 from documents.selectors import document_filename, may_open_any_document, signature_filename
 
-CONTENT_TYPES = {"pdf": "application/pdf", "sig": "application/pkcs7-signature"}
+CONTENT_TYPES = {"pdf": "application/pdf", "sig": "application/pkcs7-signature", "zip": "application/zip",
+                 "png": "image/png", "jpg": "image/jpeg"}
 
 
 def file_response(field_file, filename: str) -> FileResponse:
