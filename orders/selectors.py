@@ -141,7 +141,7 @@ def open_qualifications(user, *, partner=None) -> QuerySet:
 def portal_dashboard(user, *, partner=None, today: dt.date | None = None) -> Dashboard:
     """The three blocks: enrolment orders, expulsion orders (each order with the applications
     still to enter on РР) and qualification documents; items past the deadline flagged. Three
-    queries plus the calendar's one, whatever the number of items."""
+    queries (the calendar's included), whatever the number of items."""
     today = today or timezone.localdate()
     lines = list(open_assignments(user, partner=partner)
                  .select_related("order__cohort__program", "order__partner", "application__citizen")
@@ -197,3 +197,40 @@ def order_open_lines(order: Order) -> QuerySet:
     """The CSV for the clerk: the order's applications still to enter on РР."""
     return (order.assignments.open_on_portal().select_related("application__citizen")
             .order_by("application__citizen__last_name", "application__citizen__first_name", "pk"))
+
+
+# The staff desk's panel -----------------------------------------------------------------------
+
+def portal_summary(user, *, today: dt.date | None = None, top: int = 5) -> dict:
+    """The re-keying dashboard in figures for the staff desk: per block the open and overdue
+    items, and for the two order blocks the `top` orders with most overdue, then open, lines.
+    Open items are counted per order and day of arrival, so four queries (counts, the calendar,
+    the top orders, the qualification counts) whatever the number of items."""
+    from django.db.models.functions import TruncDate
+
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    rows = list(open_assignments(user).annotate(day=TruncDate("assigned_at", tzinfo=zone))
+                .values("order_id", "order_type", "day").annotate(n=Count("pk")).order_by())
+    documents = list(open_qualifications(user).annotate(day=TruncDate("created_at", tzinfo=zone))
+                     .values("day").annotate(n=Count("pk")).order_by())
+    deadlines = _deadlines({row["day"] for row in rows} | {row["day"] for row in documents})
+    per_order = {}
+    for row in rows:
+        entry = per_order.setdefault(row["order_id"], {"type": row["order_type"], "open": 0, "overdue": 0})
+        entry["open"] += row["n"]
+        entry["overdue"] += row["n"] if deadlines[row["day"]] < today else 0
+    ranked = sorted(per_order.items(), key=lambda item: (-item[1]["overdue"], -item[1]["open"], item[0]))
+    shown = {t: [pk for pk, entry in ranked if entry["type"] == t][:top] for t in Order.SENT_TO_PORTAL}
+    orders = Order.objects.select_related("cohort__program").in_bulk([pk for pks in shown.values() for pk in pks])
+    summary = {}
+    for order_type in Order.SENT_TO_PORTAL:
+        entries = [entry for entry in per_order.values() if entry["type"] == order_type]
+        summary[order_type] = {
+            "open": sum(entry["open"] for entry in entries), "overdue": sum(entry["overdue"] for entry in entries),
+            "orders": [{"order": orders[pk], **per_order[pk]} for pk in shown[order_type] if pk in orders]}
+    summary["qualifications"] = {
+        "open": sum(row["n"] for row in documents),
+        "overdue": sum(row["n"] for row in documents if deadlines[row["day"]] < today)}
+    summary["total"] = sum(summary[key]["open"] for key in (*Order.SENT_TO_PORTAL, "qualifications"))
+    return summary

@@ -84,9 +84,10 @@ def qualification_mark_entered(*, actor, document_ids) -> int:
     if not ids:
         raise ValidationError(_("Отметьте хотя бы один документ."), code="empty")
     documents = list(QualificationDocument.objects.select_for_update().select_related("application")
-                     .filter(pk__in=ids, rr_entered_at__isnull=True).order_by("pk"))
+                     .filter(pk__in=ids).order_by("pk"))
     if any(not is_application_partner(actor, document.application) for document in documents):
         raise PermissionDenied
+    documents = [document for document in documents if document.rr_entered_at is None]
     now = timezone.now()
     QualificationDocument.objects.filter(pk__in=[d.pk for d in documents]).update(rr_entered_at=now,
                                                                                   rr_entered_by=actor)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from core.fsm import run_transition
 from core.mail import send_templated_mail
-from enrollment.models import Application, WithdrawalRequest
+from enrollment.models import Application, ApplicationEvent, WithdrawalRequest
 
 
 def application_enrol(*, application: Application, actor, note: str) -> Application:
@@ -37,6 +37,18 @@ def application_complete(*, application: Application, actor, on, note: str) -> A
     application = run_transition(application, "complete", actor=actor, comment=note, on=on)
     _mail(application, "emails/enrollment/completed")
     return application
+
+
+def applications_expelled_on_correct(*, application_ids, on, actor, note: str) -> int:
+    """The expulsion order's date was corrected: so is the date on the applications it expelled
+    or completed (a history row each). Returns how many changed."""
+    applications = list(Application.objects.select_for_update().filter(pk__in=list(application_ids))
+                        .exclude(expelled_on=on).exclude(expelled_on=None))
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(expelled_on=on)
+    ApplicationEvent.objects.bulk_create([
+        ApplicationEvent(subject=a, actor=actor, transition="expelled_on_correct", source=a.status, target=a.status,
+                         comment=f"{note}: {a.expelled_on:%d.%m.%Y} → {on:%d.%m.%Y}") for a in applications])
+    return len(applications)
 
 
 def _mail(application: Application, template: str) -> None:

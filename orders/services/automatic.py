@@ -17,6 +17,7 @@ type, basis and night is never generated twice (a unique constraint backs the ch
 run of the night creates nothing.
 """
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ from orders.models import Order, OrderEvent
 from orders.services.orders import apply_order, assignment_refusals
 from programs.models import Cohort
 
+logger = logging.getLogger(__name__)
 Status = Application.Status
 Type, Basis = Order.Type, Order.Basis
 NIGHT_TIME = dt.time(0, 30)
@@ -66,6 +68,7 @@ class NightOrder:
     order_id: int | None = None
     rr_numbers: list[str] = field(default_factory=list)
     skipped: str = ""  # why nothing was generated (already generated for this night)
+    error: str = ""  # what went wrong (logged; the other cohorts' orders are generated all the same)
 
     @property
     def kind_display(self) -> str:
@@ -91,7 +94,11 @@ def automatic_orders_run(*, night: dt.date, dry_run: bool = False) -> list[Night
             if _already_generated(cohort_id, order_type, basis, night):
                 planned.skipped = _("уже сформирован этой ночью")
         else:
-            _generate(planned, ids, night)
+            try:
+                _generate(planned, ids, night)
+            except Exception as error:  # one cohort's failure never costs the other cohorts their night
+                logger.exception("automatic orders: cohort %s (%s) failed", cohort_id, planned.kind_display)
+                planned.error = f"{type(error).__name__}: {error}"
         results.append(planned)
     return results
 
@@ -132,9 +139,14 @@ def _generate(planned: NightOrder, ids: list[int], night: dt.date) -> None:
     applications = list(Application.objects.select_for_update(of=("self",)).select_related("citizen")
                         .filter(pk__in=ids).order_by("citizen__last_name", "citizen__first_name", "pk"))
     sequence = _next_sequence(cohort.pk, planned.type, planned.basis)
+    number = _number(cohort, planned.type, planned.basis, sequence)
+    while Order.objects.filter(partner_id=cohort.program.partner_id, number=number).exists():
+        # Staff typed this number for an order of their own: take the next supplementary one.
+        sequence += 1
+        number = _number(cohort, planned.type, planned.basis, sequence)
     order = Order(partner=cohort.program.partner, cohort=cohort, type=planned.type, basis=planned.basis,
-                  number=_number(cohort, planned.type, planned.basis, sequence), is_automatic=True, night=night,
-                  sequence=sequence, **_dates(cohort, planned.type, planned.basis, night))
+                  number=number, is_automatic=True, night=night, sequence=sequence,
+                  **_dates(cohort, planned.type, planned.basis, night))
     # The night's own rules: the statuses were selected just now, so only a race can refuse one.
     applications = [a for a in applications if not assignment_refusals(order, [a], today=night)]
     if not applications:

@@ -128,9 +128,14 @@ def order_update(*, actor, order: Order, requisites: Requisites) -> Order:
         raise ValidationError(
             _("Приказ уже внесён на портал «Работа России»: номер и даты изменить нельзя, можно только "
               "заменить скан."), code="entered_on_portal")
+    expelled_on_changed = order.expelled_on != requisites.expelled_on
     order.number, order.order_date, order.expelled_on = requisites.number, requisites.order_date, \
         requisites.expelled_on
     _save_unique(order)
+    if expelled_on_changed:
+        training.applications_expelled_on_correct(
+            application_ids=order.assignments.values_list("application_id", flat=True), on=order.expelled_on,
+            actor=actor, note=_("Дата отчисления исправлена в приказе № %(number)s") % {"number": order.number})
     OrderEvent.objects.create(subject=order, actor=actor, transition="edit", comment="; ".join(
         f"{label}: {_display(old)} → {_display(new)}" for label, old, new in changes))
     if order.is_automatic:
@@ -186,6 +191,9 @@ def _clean(requisites: Requisites, *, cohort: Cohort, partner, instance: Order |
         errors["order_date"] = _("Дата приказа о зачислении не может быть позже начала обучения (%(date)s).") % {
             "date": f"{cohort.start_date:%d.%m.%Y}"}
     if requisites.type == Type.EXPULSION:
+        if requisites.order_date is not None and requisites.order_date < cohort.start_date:
+            errors["order_date"] = _("Приказ об отчислении не может быть датирован раньше начала обучения "
+                                     "(%(date)s).") % {"date": f"{cohort.start_date:%d.%m.%Y}"}
         if basis not in Basis.values:
             errors["basis"] = _("Укажите основание отчисления.")
         if expelled_on is None:
@@ -240,6 +248,11 @@ def order_assign(*, actor, order: Order, application_ids, today=None) -> int:
     apply_order(order, applications, actor=actor)
     OrderEvent.objects.create(subject=order, actor=actor, transition="assign",
                               comment=_("Назначен заявкам: %(count)d") % {"count": len(applications)})
+    if order.is_automatic:
+        # The generated PDF lists every citizen of the order: render it again with the new ones.
+        from orders.services.automatic import order_document_generate
+
+        order_document_generate(order=order, actor=actor)
     return len(applications)
 
 

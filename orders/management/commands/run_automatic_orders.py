@@ -1,7 +1,8 @@
 """Run a night of automatic orders by hand: `manage.py run_automatic_orders [--date YYYY-MM-DD] [--dry-run]`.
 
 Without --date, tonight (today in Moscow time). The run is idempotent: a night already run
-creates nothing new. Prints one line per order generated (or planned, with --dry-run)."""
+creates nothing new. Prints one line per order generated (or planned, with --dry-run); a cohort
+that failed is reported and the command exits with an error after the others were generated."""
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         verb = "будет сформирован" if dry_run else "сформирован"
         created = 0
         for order in orders:
-            if order.skipped:
+            if order.error:
+                self.stderr.write(f"поток {order.cohort_id}: {order.kind_display} — ошибка: {order.error}")
+            elif order.skipped:
                 self.stdout.write(f"поток {order.cohort_id}: {order.kind_display} — {order.skipped}")
             elif order.number:
                 created += 1
@@ -38,3 +41,7 @@ class Command(BaseCommand):
                                   f"слушателей {len(order.rr_numbers)}: {', '.join(order.rr_numbers)}")
         summary = "Будет сформировано" if dry_run else "Сформировано"
         self.stdout.write(self.style.SUCCESS(f"Ночь {night:%d.%m.%Y}: {summary} приказов: {created}."))
+        failed = [order for order in orders if order.error]
+        if failed:
+            raise CommandError(f"Не сформированы приказы потоков: {', '.join(str(o.cohort_id) for o in failed)} "
+                               "(подробности выше и в журнале).")
