@@ -51,8 +51,11 @@ def _navigation(request) -> dict:
         entries += [
             (_("Главная"), "accounts:staff_home"),
             (_("Заявки"), "enrollment:application_list"),
-            (_("Программы"), "programs:list"),
         ]
+        if access.is_partner_staff or access.sees_all_partners or user.is_superuser:
+            entries.append((_("Приказы"), "orders:order_list"))
+            entries.append((_("Потоки"), "cohorts:cohort_list"))
+        entries.append((_("Программы"), "programs:list"))
         if access.sees_all_partners or access.is_partner_staff:
             entries.append((_("Договоры"), "programs:contract_list"))
         entries.append((_("Организации"), "accounts:organization_list"))

@@ -21,6 +21,7 @@ MAX_NAME = 120
 STORED_EXTENSIONS = {"pdf", "jpg", "jpeg", "png", "zip", "sig"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|]+')
 _SPACES = re.compile(r"\s+")
+_DOTS = re.compile(r"\.{2,}")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def safe_segment(name: str, default: str = "файл") -> str:
     """One path segment safe on every unpacker: printable, no separators, no leading dots."""
     name = unicodedata.normalize("NFC", str(name))
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control, format (RLO), unassigned
-    name = _SPACES.sub(" ", _UNSAFE.sub("_", name)).strip(" .")
+    name = _DOTS.sub(".", _SPACES.sub(" ", _UNSAFE.sub("_", name))).strip(" .")
     if not name:
         return default
     if len(name) > MAX_NAME:

@@ -48,7 +48,9 @@ class Asn1Error(ValueError):
 
 
 def read_upload(file, *, max_size: int) -> bytes:
-    """The whole upload as bytes, refusing an empty or oversized file before reading it all."""
+    """The whole upload as bytes, refusing a missing, empty or oversized file before reading it all."""
+    if not file:
+        raise ValidationError(_("Выберите файл."), code="required")
     size = getattr(file, "size", None)
     if size is not None and size > max_size:
         raise _too_large(max_size)

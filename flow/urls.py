@@ -16,6 +16,8 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("documents/", include("documents.urls")),
     path("applications/", include("enrollment.partner_urls")),
+    path("orders/", include("orders.urls")),
+    path("cohorts/", include("cohorts.urls")),
     path("cabinet/", include("enrollment.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -29,10 +29,10 @@ STAFF_MENU = ["Главная", "Заявки", "Программы", "Орга�
 MENU = {
     "anonymous": [],
     "citizen": ["Мой кабинет"],
-    "staff_a": [*STAFF_MENU, "Договоры", "Сотрудники"],
-    "staff_b": [*STAFF_MENU, "Договоры", "Сотрудники"],
+    "staff_a": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники"],
+    "staff_b": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники"],
     "employment_reviewer": STAFF_MENU,
-    "operator_reviewer": [*STAFF_MENU, "Договоры", "Сотрудники", "Пригласить сотрудника", "Администрирование"],
+    "operator_reviewer": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники", "Пригласить сотрудника", "Администрирование"],
 }
 ALL_LABELS = {label for labels in MENU.values() for label in labels}
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Signatory
 from cohorts.models import Act, ActEvent, ActInvoice, ActLine, Assignment, CohortRemark, JournalPackage
+from cohorts.permissions import is_operator, is_partner_of
 from cohorts.services.common import (
     ZERO,
     cohort_number,
@@ -40,7 +41,7 @@ from cohorts.services.common import (
 from core.calendar import add_working_days
 from core.fsm import run_transition
 from documents.models import GeneratedDocument, Signature
-from documents.packages import Entry
+from documents.packages import Entry, safe_segment
 from documents.selectors import signatory_for
 from documents.services import document_create, signature_store
 from documents.validators import validate_scan_files
@@ -108,6 +109,9 @@ def _reasons(application: Application, assignment_registered: bool, has_contract
          _("нет скана приказа об отчислении в связи с успешным завершением обучения")),
         (has_contract, _("нет договора, подписанного всеми сторонами")),
         (qualification is not None and bool(qualification.scan), _("нет скана документа о квалификации")),
+        # Not one of the six conditions, but an act at 0 ₽ would be wrong: the price comes from the
+        # quota reserved on the training contract when the enrolment blanks were generated.
+        (application.reserved_amount is not None, _("не определена стоимость обучения (нет резерва по договору)")),
     ]
     return [reason for ok, reason in checks if not ok]
 
@@ -193,6 +197,11 @@ def act_generate(*, actor, cohort: Cohort, application_ids, today: dt.date | Non
 @transaction.atomic
 def act_approve(*, actor, act: Act) -> Act:
     require_operator(actor)
+    under_review = Act.objects.filter(pk=act.pk, status=Act.Status.UNDER_REVIEW).exists()
+    if under_review and JournalPackage.objects.filter(cohort_id=act.cohort_id, rejected_at__isnull=False).exists():
+        # The journal is shared by the cohort's acts and is approved with each of them (reference §5.3).
+        raise ValidationError(_("Журнал и скриншоты потока отклонены вместе с другим актом: согласовать акт можно "
+                                "после их замены."), code="journal_rejected")
     act = run_transition(act, "approve", actor=actor)
     notify(partner_recipients(act.partner_id), cohort=act.cohort, headline=_("акт согласован, ждёт подписи"),
            message=_("Акт № %(number)s согласован. Подпишите его электронной подписью в течение 3 рабочих дней и "
@@ -302,7 +311,7 @@ def act_sign_by_operator(*, actor, act: Act, signature, act_date: dt.date) -> Ac
 @transaction.atomic
 def act_archive_request(*, actor, act: Act) -> GeneratedDocument:
     """Queue the act's document archive (a ZIP, built by Celery); the page shows its progress."""
-    if not (act.partner_id in actor.access.partner_ids or actor.is_superuser or actor.access.sees_all_partners):
+    if not (is_partner_of(actor, act.partner_id) or is_operator(actor)):
         raise PermissionDenied
     document = document_create(kind="act_archive", title=_("Архив документов к акту № %(number)s")
                                % {"number": act.number}, number=act.number, actor=actor)
@@ -341,7 +350,7 @@ def act_archive_entries(document: GeneratedDocument) -> list[Entry]:
                                             kind=ApplicationDocument.Kind.ALL_PARTY_CONTRACT, is_current=True))))
     for line in lines:
         application = line.application
-        folder = f"Слушатели/{application.citizen.full_name} {application.rr_number}"
+        folder = "Слушатели/" + safe_segment(f"{application.citizen.full_name} {application.rr_number}")
         for assignment in application.orders:
             order = assignment.order
             source = order.current_scans[0].file if order.current_scans else (

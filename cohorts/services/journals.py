@@ -14,14 +14,16 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Act, JournalFile, JournalPackage
+from cohorts.models import Act, CohortRemark, JournalFile, JournalPackage
 from cohorts.services.acts import act_return_to_review
 from cohorts.services.common import notify, operator_recipients, require_partner
 from core.calendar import add_working_days
 from core.fsm import run_transition
+from documents.models import Signature
 from documents.validators import validate_pdf_file, validate_scan_file
 from programs.models import Cohort
 
@@ -34,7 +36,10 @@ def journal_open(cohort: Cohort, today: dt.date | None = None) -> bool:
 
 
 @transaction.atomic
-def journal_upload(*, actor, cohort: Cohort, journal, screenshots, today: dt.date | None = None) -> JournalPackage:
+def journal_upload(*, actor, cohort: Cohort, journal, screenshots, comment: str = "",
+                   today: dt.date | None = None) -> JournalPackage:
+    """Upload the package (a new version after a rejection); `comment` is the partner's answer to
+    the operator's remarks, kept in the cohort's history."""
     today = today or timezone.localdate()
     cohort = Cohort.objects.select_for_update().select_related("program__partner").get(pk=cohort.pk)
     partner = cohort.program.partner
@@ -76,6 +81,9 @@ def journal_upload(*, actor, cohort: Cohort, journal, screenshots, today: dt.dat
     _store(package, JournalFile.Kind.JOURNAL, 1, journal_data, "pdf", "application/pdf", actor)
     for position, scan in enumerate(scans, start=1):
         _store(package, JournalFile.Kind.SCREENSHOT, position, scan.data, scan.extension, scan.content_type, actor)
+    comment = (comment or "").strip()
+    if comment:
+        CohortRemark.objects.create(cohort=cohort, author=actor, is_operator=False, text=comment)
     _send_acts_to_review(cohort, actor, package, today)
     return package
 
@@ -94,7 +102,12 @@ def _send_acts_to_review(cohort, actor, package, today) -> None:
     due = add_working_days(today, REVIEW_WORKING_DAYS)
     note = _("Загружены журнал и скриншоты (версия %(version)d)") % {"version": package.version}
     moved = []
-    for act in Act.objects.filter(cohort=cohort, status__in=[Act.Status.JOURNAL_REQUIRED, Act.Status.REJECTED]):
+    # An act rejected at the signature check carries the partner's signature and kept its journal:
+    # the partner answers it itself (acts.act_resubmit); only those rejected with the journal return.
+    signed = Signature.objects.filter(document=OuterRef("document_id"))
+    waiting = Act.objects.filter(cohort=cohort).filter(
+        Q(status=Act.Status.JOURNAL_REQUIRED) | (Q(status=Act.Status.REJECTED) & ~Exists(signed)))
+    for act in waiting.order_by("sequence"):
         if act.status == Act.Status.JOURNAL_REQUIRED:
             moved.append(run_transition(act, "submit_journal", actor=actor, comment=note, review_due=due))
         else:
