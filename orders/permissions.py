@@ -17,3 +17,9 @@ def is_order_partner(user, order: Order) -> bool:
 
 def may_create_orders(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.access.is_partner_staff)
+
+
+def may_enter_on_portal(user) -> bool:
+    """Tick orders and qualification documents entered on Работа России: partner staff (their own
+    partner's, checked by the service) or ops; the operator only watches the backlog."""
+    return user.is_authenticated and (user.is_superuser or user.access.is_partner_staff)

@@ -27,7 +27,7 @@ from orders import selectors
 from orders.exports import open_lines_csv
 from orders.forms import OrderCreateForm, OrderEditForm, OrderFilterForm, OrderScanForm
 from orders.models import Order, OrderScan
-from orders.permissions import is_order_partner, may_create_orders, may_view_orders
+from orders.permissions import is_order_partner, may_create_orders, may_enter_on_portal, may_view_orders
 from orders.services import orders as services
 from orders.services import portal
 
@@ -160,12 +160,12 @@ def order_detail(request, pk):
     staff the cohort's applications the order may still go to, with a bulk assignment."""
     order = _get_order(request, pk, selectors.order_detail_queryset())
     is_partner = is_order_partner(request.user, order)
-    closed = services.assignment_refusals(order, [], today=timezone.localdate())
+    closed = services.assignment_closed_reason(order, timezone.localdate())
     return render(request, "orders/order_detail.html", {
         "order": order, "scan": selectors.current_scan(order), "scans": order.scans.all(),
         "assignments": selectors.order_assignments(order), "is_partner": is_partner,
         "candidates": list(selectors.order_candidates(order)) if is_partner and not closed else [],
-        "assignment_closed": " ".join(closed),
+        "assignment_closed": closed,
         "needed_statuses": [Application.Status(status).label for status in services.required_statuses(order)],
         "history": [{"event": event, "action": EVENT_LABELS.get(event.transition, event.transition)}
                     for event in order.events.select_related("actor")],
@@ -252,7 +252,7 @@ def portal_dashboard(request):
     return render(request, "orders/portal_dashboard.html", {
         "dashboard": selectors.portal_dashboard(request.user, partner=partner), "backlog": backlog,
         "partner": partner, "partner_name": next((e["partner"] for e in backlog if e["partner_id"] == partner), ""),
-        "show_partner": sees_all, "can_mark": may_create_orders(request.user)})
+        "show_partner": sees_all, "can_mark": may_enter_on_portal(request.user)})
 
 
 MARKED = gettext_lazy("Отмечено как внесённое на РР: %(count)d")
@@ -261,7 +261,7 @@ MARKED = gettext_lazy("Отмечено как внесённое на РР: %(c
 @require_POST
 def portal_mark(request):
     """Tick the chosen applications (or, with `order`, all of that order's) entered on РР."""
-    require(may_view_orders(request.user) and may_create_orders(request.user))  # partner staff tick, not the operator
+    require(may_enter_on_portal(request.user))
     order_id = request.POST.get("order", "")
     if order_id.isdigit():
         scope = {"order": get_for_user_or_404(Order.objects.all(), request.user, pk=order_id)}
@@ -273,7 +273,7 @@ def portal_mark(request):
 
 @require_POST
 def portal_mark_qualifications(request):
-    require(may_view_orders(request.user) and may_create_orders(request.user))
+    require(may_enter_on_portal(request.user))
     ids = _ids(request.POST.getlist("document"))
     return _run(request, lambda: portal.portal_mark_qualifications_entered(actor=request.user, document_ids=ids),
                 str(MARKED), _dashboard_url(request) + "#portal-qualifications")

@@ -66,9 +66,34 @@ def participation_for(cohort: Cohort) -> CampaignParticipation:
     return participation
 
 
+def order_mode(cohort: Cohort) -> str:
+    """The partner's order mode in the cohort's campaign (manual until the operator chooses); a read."""
+    program = cohort.program
+    mode = (CampaignParticipation.objects.filter(campaign_id=program.campaign_id, partner_id=program.partner_id)
+            .values_list("order_mode", flat=True).first())
+    return mode or Mode.MANUAL
+
+
 def manual_orders_allowed(cohort: Cohort, order_type: str) -> bool:
     """In automatic mode only extension orders are added by hand."""
-    return order_type not in Order.SENT_TO_PORTAL or participation_for(cohort).order_mode == Mode.MANUAL
+    return order_type not in Order.SENT_TO_PORTAL or order_mode(cohort) == Mode.MANUAL
+
+
+def assignment_closed_reason(order: Order, today) -> str:
+    """Why the order can go to nobody any more (empty: it still can), e.g. an enrolment order after
+    the start day, or a manual order of a partner now in automatic mode."""
+    return _closed(order, today)[0]
+
+
+def _closed(order: Order, today) -> tuple[str, str]:
+    """(message, code) of assignment_closed_reason."""
+    if order.type == Type.ENROLMENT and today > order.cohort.start_date:
+        return _("Приказ о зачислении добавляется не позднее дня начала обучения (%(date)s).") % {
+            "date": f"{order.cohort.start_date:%d.%m.%Y}"}, "after_start"
+    if not order.is_automatic and not manual_orders_allowed(order.cohort, order.type):
+        return _("Организация работает в режиме автоматических приказов: этот приказ назначить нельзя."), \
+            "automatic_mode"
+    return "", ""
 
 
 # Creating and editing -------------------------------------------------------------------------
@@ -232,9 +257,9 @@ def order_assign(*, actor, order: Order, application_ids, today=None) -> int:
     order = Order.objects.select_for_update().select_related("cohort__program", "partner").get(pk=order.pk)
     if not is_order_partner(actor, order):
         raise PermissionDenied
-    if not order.is_automatic and not manual_orders_allowed(order.cohort, order.type):
-        raise ValidationError(_("Организация работает в режиме автоматических приказов: этот приказ назначить "
-                                "нельзя."), code="automatic_mode")
+    closed, code = _closed(order, today or timezone.localdate())
+    if closed:
+        raise ValidationError(closed, code=code)
     ids = sorted({int(pk) for pk in application_ids})
     if not ids:
         raise ValidationError(_("Отметьте хотя бы одну заявку."), code="empty")
@@ -259,8 +284,7 @@ def order_assign(*, actor, order: Order, application_ids, today=None) -> int:
 def assignment_refusals(order: Order, applications, *, today) -> list[str]:
     """Why each application may not get the order (empty: all may), in Russian."""
     if order.type == Type.ENROLMENT and today > order.cohort.start_date:
-        return [_("Приказ о зачислении добавляется не позднее дня начала обучения (%(date)s).")
-                % {"date": f"{order.cohort.start_date:%d.%m.%Y}"}]
+        return [assignment_closed_reason(order, today)]
     needed = required_statuses(order)
     refusals = []
     for application in applications:
