@@ -37,6 +37,7 @@ from accounts.forms import (
 from accounts.models import Membership, Organization
 from accounts.permissions import may_manage_staff, may_view_organizations, may_view_staff_list, uses_password
 from core.access import get_for_user_or_404, require
+from core.queues import queue_counts
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 TOTP_KEY_SESSION = "accounts:totp_key"
@@ -62,7 +63,15 @@ def staff_home(request):
     require(access.is_staff_member or request.user.is_staff)
     memberships = request.user.memberships.active().select_related("organization")
     return render(request, "accounts/staff_home.html", {
-        "access": access, "memberships": memberships, "panels": panels_for(request.user)})
+        "access": access, "memberships": memberships, "panels": panels_for(request.user),
+        "queue_groups": _grouped(queue_counts(request.user))})
+
+
+def _grouped(counts) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for entry in counts:
+        groups.setdefault(str(entry.spec.group), []).append(entry)
+    return list(groups.items())
 
 
 def _next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:

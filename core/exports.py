@@ -82,7 +82,7 @@ class ExportSpec:
 
     def row_for(self, obj) -> list:
         """The row's cells: text (formula-safe), numbers, dates and local naive datetimes."""
-        return [_cell(_resolve(obj, accessor)) for _header, accessor in self.columns]
+        return [_cell(resolve_accessor(obj, accessor)) for _header, accessor in self.columns]
 
 
 _registry: dict[str, ExportSpec] = {}
@@ -317,7 +317,8 @@ def _query_dict(params: dict[str, list[str]]) -> QueryDict:
     return query
 
 
-def _resolve(obj, accessor: Accessor):
+def resolve_accessor(obj, accessor: Accessor):
+    """A dotted attribute path ("owner.email"; callables are called) or a function of `obj`."""
     if callable(accessor):
         return accessor(obj)
     value = obj

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from core import exports
+from core import exports, queues
 from core.access import require
 from core.models import ExportJob, OutgoingEmail
 
@@ -98,6 +98,27 @@ def export_start(request, kind):
 
 
 # Development mail viewer (mounted under /dev/ only when DEBUG is on).
+
+# Work queues ----------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+def queue_detail(request, key):
+    """One work queue's items, earliest due first (the overdue on top), 50 a page; the count on
+    the home page is the same queryset's."""
+    try:
+        spec = queues.get_queue(key)
+    except queues.UnknownQueue:
+        raise Http404 from None
+    require(spec.applies_to(request.user))
+    page = Paginator(spec.rows(request.user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/queue_detail.html", {
+        "queue": spec, "page_obj": page, "page_range": page.paginator.get_elided_page_range(page.number),
+        "headers": [label for label, _accessor in spec.columns],
+        "rows": queues.queue_rows(spec, list(page.object_list)),
+    })
+
 
 def _require_staff(request) -> None:
     require(request.user.is_staff)
