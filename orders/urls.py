@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/scan/", views.order_scan, name="order_scan"),
     path("<int:pk>/assign/", views.order_assign, name="order_assign"),
     path("<int:pk>/file/", views.order_file, name="order_file"),
+    path("<int:pk>/pdf/", views.order_pdf, name="order_pdf"),
     path("<int:pk>/portal.csv", views.portal_csv, name="portal_csv"),
     path("scans/<int:pk>/", views.scan_file, name="scan_file"),
     path("portal/", views.portal_dashboard, name="portal_dashboard"),

@@ -210,6 +210,12 @@ def order_file(request, pk):
 
 
 @require_GET
+def order_pdf(request, pk):
+    """An automatic order's generated PDF, also once a scan replaced it as the order's file."""
+    return document_response(_get_order(request, pk, Order.objects.select_related("document")).document)
+
+
+@require_GET
 def scan_file(request, pk):
     """One version of an order's scan, current or older."""
     require(may_view_orders(request.user))

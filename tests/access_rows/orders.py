@@ -17,6 +17,7 @@ import datetime as dt
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from documents.models import GeneratedDocument
 from enrollment.models import Application, Citizen, QualificationDocument
 from orders.models import OrderAssignment, OrderScan
 from tests.access_rows import row
@@ -38,6 +39,7 @@ ROWS = {
     # No application ticked: partner A's staff are sent back with the service's refusal.
     "orders:order_assign": row(302, 403, 302, 404, 403, 403, args=ORDER, method="post", data={"confirmed": "1"}),
     "orders:order_file": row(*SEE_ORDER, args=ORDER),
+    "orders:order_pdf": row(*SEE_ORDER, args=ORDER),
     "orders:scan_file": row(*SEE_ORDER, args=("order_scan_a",)),
     "orders:portal_csv": row(*SEE_ORDER, args=ORDER),
     "orders:portal_dashboard": row(*LIST),
@@ -53,6 +55,11 @@ def objects(world) -> dict:
                        end=today + dt.timedelta(days=90))
     order_a = OrderFactory(cohort=cohort)
     scan_a = _scan(order_a)
+    order_a.document = GeneratedDocument.objects.create(kind="order", title="Приказ", number=order_a.number)
+    order_a.document.file.save("order.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    order_a.document.mark_ready(sha256="0" * 64)
+    order_a.document.save()
+    order_a.save(update_fields=["document"])
     application = applications_in(cohort, Application.Status.STUDYING)[0]
     OrderAssignment.objects.create(order=order_a, application=application, partner=order_a.partner,
                                    order_type=order_a.type)
