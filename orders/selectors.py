@@ -124,6 +124,11 @@ def portal_deadline(day: dt.date) -> dt.date:
     return add_working_days(day, settings.PORTAL_REKEY_WORKING_DAYS)
 
 
+def portal_deadlines(days) -> dict[dt.date, dt.date]:
+    """`portal_deadline` of each day, from one read of the calendar."""
+    return add_working_days_to_each(days, settings.PORTAL_REKEY_WORKING_DAYS)
+
+
 def open_assignments(user, *, partner=None) -> QuerySet:
     qs = filter_for_user(OrderAssignment.objects.open_on_portal(), user)
     if partner is not None:
@@ -169,8 +174,7 @@ def portal_dashboard(user, *, partner=None, today: dt.date | None = None) -> Das
 
 
 def _deadlines(days: set[dt.date]) -> dict[dt.date, dt.date]:
-    """Each day's deadline, from one read of the calendar's overrides."""
-    return add_working_days_to_each(days, settings.PORTAL_REKEY_WORKING_DAYS)
+    return portal_deadlines(days)
 
 
 def portal_backlog_by_partner(user) -> list[dict]:

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.calendar import add_working_days, is_working_day
+from core.calendar import add_working_days, add_working_days_to_each, is_working_day
 from core.fsm import InvalidTransition, run_transition
 from core.mail import send_templated_mail
 from enrollment.models import Application, ApplicationDocument, ApplicationEvent
@@ -42,9 +42,17 @@ REMINDER_UPLOAD = "reminder_upload_enrolment_docs"
 WITHDRAWAL_CLOSED_WORKING_DAYS = 3
 
 
+CHECK_WORKING_DAYS_BEFORE_START = -1
+
+
 def check_deadline(start: date) -> date:
     """The last day the partner checks the enrolment documents of a cohort starting on `start`."""
-    return add_working_days(start, -1)
+    return add_working_days(start, CHECK_WORKING_DAYS_BEFORE_START)
+
+
+def check_deadlines(starts) -> dict[date, date]:
+    """`check_deadline` of each cohort start, from one read of the calendar (a list page)."""
+    return add_working_days_to_each(starts, CHECK_WORKING_DAYS_BEFORE_START)
 
 
 def upload_deadline(start: date) -> date:
