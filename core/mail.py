@@ -40,7 +40,7 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> OutgoingEma
     """Queue an e-mail rendered from `<template>_subject.txt`, `<template>.txt` and (optional)
     `<template>.html`; it is sent by a Celery task after the current transaction commits.
     E-mails are always in the interface's default language (Russian), whatever the request's."""
-    email = _render(to, template, context)
+    email = render_templated_mail(to, template, context)
     email.save()
     _enqueue(email.pk)
     return email
@@ -49,14 +49,15 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> OutgoingEma
 def send_templated_mail_bulk(*, template: str, messages: Iterable[tuple[str, dict]]) -> list[OutgoingEmail]:
     """`send_templated_mail` for many e-mails of one template (a feed's invitations): rendered
     the same way, written with one INSERT, each sent by its own task after commit."""
-    emails = OutgoingEmail.objects.bulk_create([_render(to, template, context) for to, context in messages])
+    emails = OutgoingEmail.objects.bulk_create([render_templated_mail(to, template, context)
+                                                for to, context in messages])
     ids = [email.pk for email in emails]
     transaction.on_commit(lambda: _send_all(ids))
     return emails
 
 
-def _render(to: str, template: str, context: dict) -> OutgoingEmail:
-    """An unsaved outbox row for `to`, rendered in the default language."""
+def render_templated_mail(to: str, template: str, context: dict) -> OutgoingEmail:
+    """An unsaved outbox row for `to`, rendered in the default language (also a send's preview)."""
     validate_email(to)
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):

@@ -20,6 +20,7 @@ from enrollment.models import (
     ApplicationDocument,
     ApplicationEvent,
     Citizen,
+    CitizenMessage,
     QualificationDocument,
     WithdrawalRequest,
 )
@@ -170,3 +171,21 @@ class QualificationDocumentAdmin(ReadOnlyAdmin):
     def page_link(self, obj):
         return _link(reverse("enrollment:application_detail", args=[obj.application_id]) + "#qualification",
                      _("открыть"))
+
+
+@admin.register(CitizenMessage)
+class CitizenMessageAdmin(ReadOnlyAdmin):
+    """«Отправленные» of every partner (written by the service only); the recipients with each
+    e-mail's delivery are on the mailing's page in the cabinet (up to thousands of rows)."""
+
+    list_display = ("created_at", "partner", "subject", "audience", "recipients_count", "sender")
+    list_filter = ("partner", "created_at")
+    search_fields = ("subject", "audience", "recipients__email", "recipients__citizen__last_name")
+    list_select_related = ("partner", "sender")
+    date_hierarchy = "created_at"
+    exclude = ("idempotency_key",)
+    readonly_fields = ("page_link",)
+
+    @admin.display(description=_("в кабинете"))
+    def page_link(self, obj):
+        return _link(obj.get_absolute_url(), _("открыть"))

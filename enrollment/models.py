@@ -530,3 +530,69 @@ class ApplicationColumnSet(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CitizenMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Partner staff see their organisations' mailings; the operator and auditors all of them."""
+        access = user.access
+        if access.sees_all_partners:
+            return self
+        return self.filter(partner_id__in=access.partner_ids)
+
+
+class CitizenMessage(models.Model):
+    """A partner's mass notification to the citizens of a cohort or of a filtered applications list
+    (reference §7.4 «Отправленные»): what was sent, by whom, to whom; one e-mail per citizen."""
+
+    partner = models.ForeignKey("accounts.Organization", models.PROTECT, related_name="citizen_messages",
+                                verbose_name=_("образовательный партнёр"))
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                               verbose_name=_("отправил"))
+    subject = models.CharField(_("тема"), max_length=200)
+    body = models.TextField(_("текст"))
+    audience = models.CharField(_("получатели"), max_length=500)
+    # The applications list's filters the audience was chosen by: status, cohort, q, columns.
+    filters = models.JSONField(_("фильтр заявок"), default=dict, blank=True)
+    # Carried by the confirmation form: pressing «Отправить» twice sends once.
+    idempotency_key = models.UUIDField(_("ключ отправки"), unique=True)
+    recipients_count = models.PositiveIntegerField(_("получателей"), default=0)
+    created_at = models.DateTimeField(_("отправлено"), default=timezone.now, db_index=True)
+
+    objects = CitizenMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("уведомление гражданам")
+        verbose_name_plural = _("уведомления гражданам")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="citizen_message_partner")]
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("enrollment:message_detail", args=[self.pk])
+
+
+class CitizenMessageRecipient(models.Model):
+    """One citizen a mass notification went to, with the outbox e-mail that carries it (none when
+    the citizen's address is not a valid e-mail)."""
+
+    message = models.ForeignKey(CitizenMessage, models.CASCADE, related_name="recipients",
+                                verbose_name=_("уведомление"))
+    application = models.ForeignKey(Application, models.PROTECT, related_name="+", verbose_name=_("заявка"))
+    citizen = models.ForeignKey(Citizen, models.PROTECT, related_name="+", verbose_name=_("гражданин"))
+    email = models.CharField(_("e-mail"), max_length=254)
+    outgoing_email = models.ForeignKey("core.OutgoingEmail", models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name=_("письмо"))
+
+    class Meta:
+        verbose_name = _("получатель уведомления")
+        verbose_name_plural = _("получатели уведомлений")
+        ordering = ["message", "pk"]
+        constraints = [models.UniqueConstraint(fields=["message", "citizen"], name="uniq_message_citizen")]
+
+    def __str__(self):
+        return self.email

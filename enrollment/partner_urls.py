@@ -2,6 +2,7 @@
 from django.urls import path
 
 from enrollment.views import applications as views
+from enrollment.views import messages as message_views
 
 app_name = "enrollment"
 urlpatterns = [
@@ -22,4 +23,8 @@ urlpatterns = [
     path("blanks/<int:pk>/file/", views.blank_file, name="blank_file"),
     path("withdrawals/<int:pk>/decide/", views.withdrawal_decide, name="withdrawal_decide"),
     path("withdrawals/<int:pk>/file/", views.withdrawal_file, name="withdrawal_file"),
+    path("messages/", message_views.message_list, name="message_list"),
+    path("messages/new/", message_views.message_compose, name="message_compose"),
+    path("messages/send/", message_views.message_send, name="message_send"),
+    path("messages/<int:pk>/", message_views.message_detail, name="message_detail"),
 ]

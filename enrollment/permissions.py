@@ -83,3 +83,13 @@ def visible_kinds(user, application: Application) -> frozenset | None:
 def may_see_personal_files(user, application: Application) -> bool:
     """Withdrawal requests' and qualification documents' scans: not for employment-service reviewers."""
     return may_see_blanks(user, application)
+
+
+def may_send_messages(user) -> bool:
+    """Mass notifications: partner staff write to their citizens; nobody else (the operator reads the log)."""
+    return user.is_authenticated and user.access.is_partner_staff
+
+
+def may_read_messages(user) -> bool:
+    access = user.access
+    return user.is_authenticated and (user.is_superuser or access.is_partner_staff or access.sees_all_partners)

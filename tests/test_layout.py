@@ -29,10 +29,11 @@ STAFF_MENU = ["Главная", "Заявки", "Программы", "Орга�
 MENU = {
     "anonymous": [],
     "citizen": ["Мой кабинет"],
-    "staff_a": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники"],
-    "staff_b": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники"],
-    "employment_reviewer": STAFF_MENU,
-    "operator_reviewer": [*STAFF_MENU, "Приказы", "Потоки", "Договоры", "Сотрудники", "Пригласить сотрудника", "Администрирование"],
+    "staff_a": [*STAFF_MENU, "Приказы", "Потоки", "Аналитика", "Договоры", "Сотрудники"],
+    "staff_b": [*STAFF_MENU, "Приказы", "Потоки", "Аналитика", "Договоры", "Сотрудники"],
+    "employment_reviewer": [*STAFF_MENU, "Аналитика"],
+    "operator_reviewer": [*STAFF_MENU, "Приказы", "Потоки", "Аналитика", "Договоры", "Сотрудники",
+                          "Пригласить сотрудника", "Администрирование"],
 }
 ALL_LABELS = {label for labels in MENU.values() for label in labels}
 

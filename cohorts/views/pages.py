@@ -177,6 +177,7 @@ def cohort_detail(request, pk):
         "remark_form": RemarkForm(acts=filter_for_user(Act.objects.filter(cohort=cohort), user).order_by("sequence"))
         if operator or partner else None,
         "history": _history_rows(page.history),
+        "can_message": partner and bool(page.applications),
     })
 
 

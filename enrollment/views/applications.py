@@ -40,6 +40,7 @@ from enrollment.permissions import (
     may_see_blanks,
     may_see_document,
     may_see_personal_files,
+    may_send_messages,
     may_view_applications,
 )
 from enrollment.services import blanks, checks, qualifications, staff, withdrawals
@@ -110,6 +111,7 @@ def application_list(request):
                         for c in selectors.COLUMNS.values()],
         "column_sets": selectors.column_sets_for(request.user), "counts": selectors.application_status_counts(base),
         "current_status": filters["status"], "sort": filters["sort"], "cohort": filters["cohort"],
+        "can_message": may_send_messages(request.user),
     })
 
 

@@ -62,7 +62,9 @@ def _charts_visible(page) -> int:
     assert charts.count() >= 1, "the analytics page shows no chart"
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
-        assert box and box["width"] > 100 and box["height"] > 50, f"chart {i} is not visible: {box}"
+        assert box, f"chart {i} is not rendered"
+        assert box["width"] > 100, f"chart {i} is too narrow: {box}"
+        assert box["height"] > 50, f"chart {i} is too low: {box}"
     assert page.locator("svg.chart rect").count() > 0
     return charts.count()
 
