@@ -55,6 +55,8 @@ def _navigation(request) -> dict:
         if access.is_partner_staff or access.sees_all_partners or user.is_superuser:
             entries.append((_("Приказы"), "orders:order_list"))
             entries.append((_("Потоки"), "cohorts:cohort_list"))
+        if access.is_staff_member or user.is_superuser:
+            entries.append((_("Аналитика"), "analytics:overview"))
         entries.append((_("Программы"), "programs:list"))
         if access.sees_all_partners or access.is_partner_staff:
             entries.append((_("Договоры"), "programs:contract_list"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/", include("enrollment.partner_urls")),
     path("orders/", include("orders.urls")),
     path("cohorts/", include("cohorts.urls")),
+    path("analytics/", include("analytics.urls")),
     path("cabinet/", include("enrollment.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "enrollment",
     "orders",
     "cohorts",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,9 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@flow.local")
 # Orders and qualification documents are re-keyed on Работа России within this many working days
 # of reaching Flow; older open items are highlighted on the dashboard (reference §4.5).
 PORTAL_REKEY_WORKING_DAYS = env.int("PORTAL_REKEY_WORKING_DAYS", default=3)
+
+# A partner's mass notification reaches at most this many citizens (a larger list: narrow the filter).
+CITIZEN_MESSAGE_MAX_RECIPIENTS = env.int("CITIZEN_MESSAGE_MAX_RECIPIENTS", default=5000)
 
 EXPORT_TTL = timedelta(days=env.int("EXPORT_TTL_DAYS", default=7))
 
