@@ -38,6 +38,10 @@ messages: install
 	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'tests/*'
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore '.venv/*'
 
+## Benchmarks on the local PostgreSQL (a fresh database each run); BENCH_SCALE=small is the smoke run.
+bench: install
+	$(PY) -m bench
+
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=flow.settings.prod SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=flow.example.org \
 	  $(PY) manage.py check --deploy --fail-level WARNING
