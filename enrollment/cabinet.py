@@ -3,13 +3,13 @@ citizen and the current version of each document. No writes; the only reads are
 `current_documents` and the working-day calendar (the withdrawal deadline). Views and services
 both ask here, so each rule lives once."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Application, ApplicationDocument, Citizen
-from enrollment.services.deadlines import withdrawal_last_day
+from enrollment.services.deadlines import upload_deadline, withdrawal_last_day
 
 Kind = ApplicationDocument.Kind
 Status = Application.Status
@@ -45,6 +45,9 @@ STAGE = {
 }
 
 DONE, TODO, WAITING, LOCKED = "done", "todo", "waiting", "locked"
+
+# РР lets an application expire when the agreement is not signed by all two days before the start.
+AGREEMENT_DAYS_BEFORE_START = timedelta(days=2)
 
 
 def learning_platform_url() -> str:
@@ -139,6 +142,7 @@ class Step:
     note: str = ""
     editable: bool = False
     open: bool = False  # unfolded on the page: the step to do now, or one whose form came back with errors
+    deadline: date | None = None  # the last day to do a step that is the citizen's to do
 
     @property
     def template(self) -> str:
@@ -173,10 +177,29 @@ def cabinet_steps(application: Application, citizen: Citizen, documents: dict) -
                 step.state, step.note = LOCKED, ""
         if steps[1].state == LOCKED:
             steps[1].note = _("Откроется после включения уведомлений.")
+    _set_deadlines(steps, application)
     current = current_step(steps)
     if current is not None:
         current.open = True
     return steps
+
+
+def step_deadlines(start: date) -> dict[str, date]:
+    """The last day of each step the citizen does before training (reference §3.4, §2.14): the
+    documents, first and signed, by the enrolment-documents upload deadline; the intention
+    agreement two days before the start, after which РР lets the application expire."""
+    upload = upload_deadline(start)
+    return {"personal": upload, "education": upload, "primary_check": upload, "enrolment": upload,
+            "enrolment_check": upload, "agreement": start - AGREEMENT_DAYS_BEFORE_START}
+
+
+def _set_deadlines(steps: list[Step], application: Application) -> None:
+    if application.cohort_id is None or not application.is_active:
+        return
+    deadlines = step_deadlines(application.cohort.start_date)
+    for step in steps:
+        if step.state == TODO:
+            step.deadline = deadlines.get(step.key)
 
 
 def current_step(steps: list[Step]) -> Step | None:

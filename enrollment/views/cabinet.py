@@ -34,7 +34,6 @@ from enrollment.forms_cabinet import (
 )
 from enrollment.models import Application, ApplicationBlank, ApplicationDocument, WithdrawalRequest
 from enrollment.services import cabinet as services
-from enrollment.services.deadlines import upload_deadline
 
 # The cabinet's path from application to qualification document (reference §3.1, seed 001),
 # told in the citizen's words. Shown on the cabinet home until applications arrive.
@@ -331,8 +330,8 @@ def _application_context(user, application: Application, bound: dict) -> dict:
         "qualification": getattr(application, "qualification_document", None),
         "document_sections": sections_for(application),
         "learning_url": rules.learning_platform_url(),
-        "upload_deadline": (upload_deadline(cohort.start_date)
-                            if cohort and application.status in rules.ENROLMENT_OPEN else None),
+        # The enrolment step's own deadline (set while the upload is the citizen's to do).
+        "upload_deadline": next((step.deadline for step in steps if step.key == "enrolment"), None),
         **_blanks_context(application),
     }
 
