@@ -15,16 +15,11 @@ from django_fsm import FSMField, transition
 
 from core.fsm import ProtectedStatusMixin
 from core.models import EventBase, TimeStampedModel
+from programs.models import PartnerScopedQuerySet
 
 
-class CohortScopedQuerySet(models.QuerySet):
+class CohortScopedQuerySet(PartnerScopedQuerySet):
     """The operator and auditors see all; partner staff their organisation's."""
-
-    def visible_to(self, user):
-        access = user.access
-        if access.sees_all_partners:
-            return self
-        return self.filter(partner_id__in=access.partner_ids)
 
 
 # The assignment -------------------------------------------------------------------------------

@@ -11,16 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import EventBase, TimeStampedModel
+from programs.models import PartnerScopedQuerySet
 
 
-class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The operator and auditors see every order; partner staff their organisation's. Citizens
-        reach their own orders through their applications (orders.selectors.citizen_orders)."""
-        access = user.access
-        if access.sees_all_partners:
-            return self
-        return self.filter(partner_id__in=access.partner_ids)
+class OrderQuerySet(PartnerScopedQuerySet):
+    """The operator and auditors see every order; partner staff their organisation's. Citizens
+    reach their own orders through their applications (orders.selectors.citizen_orders)."""
 
 
 class Order(TimeStampedModel):
@@ -133,13 +129,7 @@ class OrderScan(models.Model):
         return _("Скан приказа %(order)s (версия %(version)d)") % {"order": self.order.number, "version": self.version}
 
 
-class OrderAssignmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        access = user.access
-        if access.sees_all_partners:
-            return self
-        return self.filter(partner_id__in=access.partner_ids)
-
+class OrderAssignmentQuerySet(PartnerScopedQuerySet):
     def open_on_portal(self):
         """Lines of the re-keying dashboard: sent-to-РР orders not yet ticked entered."""
         return self.filter(rr_entered_at__isnull=True, order_type__in=Order.SENT_TO_PORTAL)

@@ -373,7 +373,8 @@ class CohortEvent(EventBase):
 # Training contracts ---------------------------------------------------------------------------
 
 class PartnerScopedQuerySet(models.QuerySet):
-    """Contracts and their documents: the operator sees all, partner staff their own."""
+    """A partner's papers (contracts, orders, cohort reports…): the operator and auditors see all,
+    partner staff their own organisation's."""
 
     partner_path = "partner_id"
 
