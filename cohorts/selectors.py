@@ -80,8 +80,7 @@ def cohort_queue(user, *, search: str = "", assignment: str = "", act: str = "",
                                                order_assignments__order_type=Order.Type.ENROLMENT)
     # Per act: signed by both, an employed citizen in no report, and no report of it awaiting signature.
     report_due = Act.objects.filter(cohort=OuterRef("pk"), status=Act.Status.SIGNED_BY_BOTH).filter(
-        Exists(Application.objects.filter(act_line__act=OuterRef("pk"), status=Application.Status.EMPLOYED,
-                                          report_line__isnull=True)),
+        Exists(_employed_outside_reports(OuterRef("pk"))),
         ~Exists(EmploymentReport.objects.filter(act=OuterRef("pk"), status=EmploymentReport.Status.GENERATED)))
     qs = qs.annotate(
         assignment_ready=(Q(assignment__isnull=True) & Q(start_date__lt=today) & Exists(_enrolments())
@@ -175,11 +174,16 @@ def cohort_history(cohort: Cohort, assignment: Assignment | None, acts: list) ->
     return [{"event": event, "object": subject} for event, subject in rows]
 
 
+def _employed_outside_reports(act_ref):
+    """The act's employed citizens who are in no report yet (a subquery on `act_ref`)."""
+    return Application.objects.filter(act_line__act=act_ref, status=Application.Status.EMPLOYED,
+                                      report_line__isnull=True)
+
+
 def report_ready_acts(cohort: Cohort) -> list[Act]:
-    """Acts of the cohort signed by both with an employed citizen in no report."""
-    return [act for act in Act.objects.filter(cohort=cohort, status=Act.Status.SIGNED_BY_BOTH).order_by("sequence")
-            if Application.objects.filter(act_line__act=act, status=Application.Status.EMPLOYED,
-                                          report_line__isnull=True).exists()]
+    """Acts of the cohort signed by both with an employed citizen in no report (one query)."""
+    return list(Act.objects.filter(cohort=cohort, status=Act.Status.SIGNED_BY_BOTH)
+                .filter(Exists(_employed_outside_reports(OuterRef("pk")))).order_by("sequence"))
 
 
 def journal_file_queryset() -> QuerySet:

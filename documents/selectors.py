@@ -54,10 +54,14 @@ def document_filename(document: GeneratedDocument) -> str:
     return download_filename(document.title, extension)
 
 
+def signature_party_label(signature: Signature) -> str:
+    """«подпись ФО» or «подпись ОП»: how a file name says whose signature it is."""
+    return _("подпись ФО") if signature.party == Signature.Party.OPERATOR else _("подпись ОП")
+
+
 def signature_filename(signature: Signature) -> str:
     """«<document title> — подпись ФО.sig»: the party is in the name, the extension is always .sig."""
-    party = _("подпись ФО") if signature.party == Signature.Party.OPERATOR else _("подпись ОП")
-    return download_filename(f"{signature.document.title} — {party}", "sig")
+    return download_filename(f"{signature.document.title} — {signature_party_label(signature)}", "sig")
 
 
 def may_open_any_document(user) -> bool:

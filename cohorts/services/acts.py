@@ -31,23 +31,23 @@ from cohorts.services.common import (
     ZERO,
     cohort_number,
     enqueue_render,
-    money,
     notify,
     operator_recipients,
-    partner_recipients,
     require_operator,
     require_partner,
 )
 from core.calendar import add_working_days
+from core.formats import money
 from core.fsm import run_transition
 from documents.models import GeneratedDocument, Signature
 from documents.packages import Entry, safe_segment
-from documents.selectors import signatory_for
+from documents.selectors import signatory_for, signature_party_label
 from documents.services import document_create, signature_store
 from documents.validators import validate_scan_files
 from enrollment.models import Application, ApplicationDocument
 from orders.models import Order, OrderAssignment, OrderScan
 from programs.models import Cohort
+from programs.selectors_contracts import partner_recipients
 
 REVIEW_WORKING_DAYS = 15
 ANSWER_WORKING_DAYS = 3
@@ -77,13 +77,10 @@ def act_candidates(cohort: Cohort) -> list[Candidate]:
     queries whatever the cohort's size."""
     assignment = Assignment.objects.filter(cohort=cohort).first()
     registered = assignment is not None and assignment.status == Assignment.Status.REGISTERED
-    current_scans = Prefetch("order__scans", queryset=OrderScan.objects.filter(is_current=True),
-                             to_attr="current_scans")
     applications = list(
         Application.objects.filter(cohort=cohort, order_assignments__order_type=Order.Type.ENROLMENT)
         .select_related("citizen", "qualification_document", "act_line__act")
-        .prefetch_related(Prefetch("order_assignments", queryset=OrderAssignment.objects.select_related(
-            "order__document").prefetch_related(current_scans), to_attr="orders"))
+        .prefetch_related(_orders_with_scans("order_assignments"))
         .order_by("citizen__last_name", "citizen__first_name", "pk"))
     contracts = set(ApplicationDocument.objects.filter(
         application__in=[a.pk for a in applications], kind=ApplicationDocument.Kind.ALL_PARTY_CONTRACT,
@@ -95,6 +92,14 @@ def act_candidates(cohort: Cohort) -> list[Candidate]:
         candidate.reasons = _reasons(application, registered, application.pk in contracts)
         candidates.append(candidate)
     return candidates
+
+
+def _orders_with_scans(lookup: str) -> Prefetch:
+    """An application's orders (`.orders`) with each order's PDF and current scan (`.current_scans`)."""
+    current_scans = Prefetch("order__scans", queryset=OrderScan.objects.filter(is_current=True),
+                             to_attr="current_scans")
+    return Prefetch(lookup, to_attr="orders",
+                    queryset=OrderAssignment.objects.select_related("order__document").prefetch_related(current_scans))
 
 
 def _reasons(application: Application, assignment_registered: bool, has_contract: bool) -> list[str]:
@@ -328,8 +333,7 @@ def act_archive_entries(document: GeneratedDocument) -> list[Entry]:
     act = Act.objects.select_related("document", "cohort").get(archive=document)
     entries = [Entry(f"Акт {act.number}.pdf", act.document.file)]
     for signature in act.document.signatures.all():
-        party = _("подпись ФО") if signature.party == Signature.Party.OPERATOR else _("подпись ОП")
-        entries.append(Entry(f"Акт {act.number} — {party}.sig", signature.file))
+        entries.append(Entry(f"Акт {act.number} — {signature_party_label(signature)}.sig", signature.file))
     invoice = act.invoices.order_by("-version").first()
     if invoice is not None:
         entries.append(Entry(f"Счёт.{invoice.file.name.rsplit('.', 1)[-1]}", invoice.file))
@@ -339,12 +343,8 @@ def act_archive_entries(document: GeneratedDocument) -> list[Entry]:
             extension = journal_file.file.name.rsplit(".", 1)[-1]
             name = _("Журнал") if journal_file.kind == "journal" else _("Скриншот %(n)d") % {"n": journal_file.position}
             entries.append(Entry(f"Журнал и скриншоты/{name}.{extension}", journal_file.file))
-    current_scans = Prefetch("order__scans", queryset=OrderScan.objects.filter(is_current=True),
-                             to_attr="current_scans")
     lines = (act.lines.select_related("application__citizen", "application__qualification_document")
-             .prefetch_related(Prefetch("application__order_assignments", to_attr="orders",
-                                        queryset=OrderAssignment.objects.select_related("order__document")
-                                        .prefetch_related(current_scans)),
+             .prefetch_related(_orders_with_scans("application__order_assignments"),
                                Prefetch("application__documents", to_attr="contracts",
                                         queryset=ApplicationDocument.objects.filter(
                                             kind=ApplicationDocument.Kind.ALL_PARTY_CONTRACT, is_current=True))))

@@ -19,21 +19,21 @@ from cohorts.services.common import (
     ZERO,
     cohort_number,
     enqueue_render,
-    money,
     notify,
     operator_recipients,
-    partner_recipients,
     require_operator,
     require_partner,
 )
+from core.formats import money
 from core.fsm import run_transition
 from documents.models import GeneratedDocument, Signature
 from documents.packages import Entry, build_zip_file
-from documents.selectors import signatory_for
+from documents.selectors import signatory_for, signature_party_label
 from documents.services import document_create, signature_store
 from enrollment.models import Application
 from orders.models import Order, OrderAssignment
 from programs.models import Cohort
+from programs.selectors_contracts import partner_recipients
 
 
 def admitted_applications(cohort: Cohort):
@@ -129,7 +129,6 @@ def assignment_archive(assignment: Assignment):
         raise ValidationError(_("Документ ещё формируется."), code="not_ready")
     entries = [Entry(f"Задание {assignment.number}.pdf", document.file)]
     for signature in document.signatures.all():
-        party = _("подпись ФО") if signature.party == Signature.Party.OPERATOR else _("подпись ОП")
-        entries.append(Entry(f"Задание {assignment.number} — {party}.sig", signature.file))
+        entries.append(Entry(f"Задание {assignment.number} — {signature_party_label(signature)}.sig", signature.file))
     archive, _sha256, _paths = build_zip_file(entries)
     return archive

@@ -34,12 +34,6 @@ def cohort_url(cohort) -> str:
     return settings.SITE_URL + reverse("cohorts:cohort_detail", args=[cohort.pk])
 
 
-def partner_recipients(partner_id: int) -> list[tuple[str, str]]:
-    return list(Membership.objects.active().filter(
-        organization_id=partner_id, role=Membership.Role.PARTNER_STAFF, user__is_active=True,
-    ).values_list("user__email", "user__first_name").distinct())
-
-
 def operator_recipients() -> list[tuple[str, str]]:
     return list(Membership.objects.active().filter(
         role=Membership.Role.OPERATOR_REVIEWER, user__is_active=True,
@@ -59,8 +53,3 @@ def enqueue_render(document_id: int) -> None:
     from cohorts.tasks import cohort_document_render_task
 
     transaction.on_commit(lambda: cohort_document_render_task.delay(document_id=document_id))
-
-
-def money(value) -> str:
-    """1234567.5 → «1 234 567,50»."""
-    return f"{value or ZERO:,.2f}".replace(",", "\u00a0").replace(".", ",")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Signatory
 from cohorts.models import Act, Assignment, EmploymentReport
-from cohorts.services.common import money
+from core.formats import money
 from documents.models import GeneratedDocument
 from documents.selectors import signatory_for
 from documents.services import document_render

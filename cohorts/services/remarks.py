@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Act, CohortRemark
 from cohorts.permissions import is_operator, is_partner_of
-from cohorts.services.common import notify, operator_recipients, partner_recipients
+from cohorts.services.common import notify, operator_recipients
 from programs.models import Cohort
+from programs.selectors_contracts import partner_recipients
 
 MAX_LENGTH = 4000
 

@@ -10,11 +10,12 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from cohorts.models import Act, EmploymentReport, EmploymentReportEvent, ReportLine
-from cohorts.services.common import enqueue_render, notify, partner_recipients, require_operator
+from cohorts.services.common import enqueue_render, notify, require_operator
 from core.fsm import run_transition
 from documents.models import Signature
 from documents.services import document_create, signature_store
 from enrollment.models import Application
+from programs.selectors_contracts import partner_recipients
 
 
 def report_candidates(act: Act, report: EmploymentReport | None = None):

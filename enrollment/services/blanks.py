@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Signatory
+from core.formats import money
 from core.fsm import InvalidTransition
 from documents.models import GeneratedDocument
 from documents.selectors import signatory_for
@@ -100,7 +101,7 @@ def blank_context(document: GeneratedDocument) -> dict:
         "citizen": application.citizen, "program": application.program, "cohort": application.cohort,
         "partner": application.partner, "category": application.category,
         "signatory": signatory_for(organization=application.partner, document_type=SIGNATORY_TYPE, on=on),
-        "price": _money(application.reserved_amount), "qr": qr_data_uri(document.number),
+        "price": money(application.reserved_amount), "qr": qr_data_uri(document.number),
     }
 
 
@@ -108,10 +109,4 @@ def qr_data_uri(text: str) -> str:
     """A QR code of `text` as an SVG data: URI (core.pdf's fetcher serves data: URIs only)."""
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
-
-
-def _money(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Signatory
+from core import formats
 from core.fsm import InvalidTransition, run_transition
 from core.mail import send_templated_mail
 from documents.models import GeneratedDocument, Signature
@@ -76,11 +77,6 @@ def _absolute(obj) -> str:
 def _notify(recipients, *, template: str, context: dict) -> None:
     for email, first_name in recipients:
         send_templated_mail(to=email, template=template, context={**context, "user_name": first_name})
-
-
-def _format_money(value: Decimal) -> str:
-    """1234567.5 → «1 234 567,50» (non-breaking spaces between thousands)."""
-    return f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def _today():
@@ -187,7 +183,7 @@ def contract_pdf_context(document: GeneratedDocument) -> dict:
         "contract": contract, "operator": contract.operator_signatory.organization, "partner": contract.partner,
         "operator_signatory": contract.operator_signatory, "partner_signatory": contract.partner_signatory,
         "programs": _program_rows(contract.programs.order_by("title", "pk")),
-        "quota_money": _format_money(contract.quota_money), "quota_seats": contract.quota_seats,
+        "quota_money": formats.money(contract.quota_money), "quota_seats": contract.quota_seats,
     }
 
 
@@ -269,7 +265,7 @@ def contract_reserve(*, contract: TrainingContract, money: Decimal, seats: int =
                                   % {"number": fresh.number}, code="contract_not_registered")
         raise ValidationError(
             _("Квота договора № %(number)s исчерпана: осталось %(money)s руб. и мест: %(seats)s.")
-            % {"number": fresh.number, "money": _format_money(fresh.remaining_money), "seats": fresh.remaining_seats},
+            % {"number": fresh.number, "money": formats.money(fresh.remaining_money), "seats": fresh.remaining_seats},
             code="quota_exhausted")
     return fresh
 
@@ -304,7 +300,7 @@ def _check_addon_allowed(contract: TrainingContract) -> None:
         raise ValidationError(
             _("Квота договора № %(number)s исчерпана (осталось %(money)s руб., мест: %(seats)s): "
               "для новых программ нужен новый договор.")
-            % {"number": contract.number, "money": _format_money(contract.remaining_money),
+            % {"number": contract.number, "money": formats.money(contract.remaining_money),
                "seats": contract.remaining_seats}, code="quota_exhausted")
 
 
@@ -393,7 +389,7 @@ def addon_pdf_context(document: GeneratedDocument) -> dict:
         "partner_signatory": signatory_for(organization=contract.partner,
                                            document_type=Signatory.DocumentType.TRAINING_CONTRACT, on=day),
         "programs": _program_rows(addon.programs.order_by("title", "pk")),
-        "quota_money": _format_money(contract.quota_money), "quota_seats": contract.quota_seats,
+        "quota_money": formats.money(contract.quota_money), "quota_seats": contract.quota_seats,
     }
 
 
@@ -535,8 +531,8 @@ def cost_proposal_pdf_context(document: GeneratedDocument) -> dict:
         "proposal": proposal, "program": proposal.program, "contract": proposal.contract, "partner": partner,
         "partner_signatory": signatory_for(organization=partner, document_type=Signatory.DocumentType.COST_PROPOSAL,
                                            on=timezone.localdate(document.created_at)),
-        "price": _format_money(proposal.price),
-        "analogues": [{**a, "price": _format_money(Decimal(a["price"]))} for a in proposal.analogues],
+        "price": formats.money(proposal.price),
+        "analogues": [{**a, "price": formats.money(Decimal(a["price"]))} for a in proposal.analogues],
     }
 
 
