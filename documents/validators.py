@@ -4,12 +4,14 @@
   SignedData structure, in DER (or BER, as some signing tools write) or in PEM/base64. The ASN.1 is
   walked here, just far enough to know it really is one; nothing is verified cryptographically
   (Russian GOST signatures are checked by the parties' own tools).
-- `validate_pdf_file`: a PDF must start with the `%PDF-` magic and open in pypdf with at least one page.
+- `validate_pdf_file`: a PDF must start with the `%PDF-` magic, open in pypdf with at least one page,
+  and pass the scanned-PDF checks (no password, scripts, embedded files or data after its end).
 - `validate_scan_files` / `validate_scan_file`: a citizen's scan or photo (PDF, JPEG, PNG by magic
   bytes): images re-encoded without metadata, PDFs checked for encryption and active content,
   several files of one document merged into one PDF. Returns a `Scan` (bytes, type, SHA-256).
 
 Each returns the file's bytes (already read, or made safe) so that the caller stores exactly what was checked.
+Every upload is read through `read_upload`, which also runs the anti-virus (`documents.scanning`).
 """
 import base64
 import binascii
@@ -27,6 +29,8 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from documents.scanning import scan_upload
 
 SIGNATURE_MAX_SIZE = 1024 * 1024
 # 1.2.840.113549.1.7.2 (id-signedData), DER-encoded OBJECT IDENTIFIER content.
@@ -48,7 +52,8 @@ class Asn1Error(ValueError):
 
 
 def read_upload(file, *, max_size: int) -> bytes:
-    """The whole upload as bytes, refusing a missing, empty or oversized file before reading it all."""
+    """The whole upload as bytes, refusing a missing, empty or oversized file before reading it all,
+    and a file the anti-virus does not pass (UPL-04)."""
     if not file:
         raise ValidationError(_("Выберите файл."), code="required")
     size = getattr(file, "size", None)
@@ -61,6 +66,7 @@ def read_upload(file, *, max_size: int) -> bytes:
         raise ValidationError(_("Файл пустой."), code="empty")
     if len(data) > max_size:
         raise _too_large(max_size)
+    scan_upload(data)  # the anti-virus, fail closed (documents.scanning)
     return data
 
 
@@ -171,25 +177,18 @@ def _read_tlv(data: bytes, offset: int, depth: int = 0) -> tuple[int, bytes, int
 # PDF ------------------------------------------------------------------------------------------
 
 def validate_pdf_file(file, *, max_size: int | None = None) -> bytes:
-    """Refuse anything that is not a readable PDF (magic bytes, then parsed by pypdf) or too large."""
+    """Refuse anything that is not a readable PDF or too large: the file must start with the `%PDF-`
+    magic (not merely contain it: HTML followed by a PDF is a polyglot), open in pypdf, and pass the
+    same checks as a scanned PDF (`_check_pdf`: no password, no scripts or embedded files, nothing
+    after the end of the document). The PDF is kept as uploaded, so what is refused cannot be cleaned."""
     max_size = max_size or settings.MAX_UPLOAD_SIZE
     data = read_upload(file, max_size=max_size)
     not_pdf = ValidationError(_("Файл не является PDF-документом или повреждён. Загрузите файл в формате PDF."),
                               code="not_pdf")
-    encrypted = ValidationError(_("PDF-документ защищён паролем. Загрузите файл без пароля."), code="encrypted")
-    if b"%PDF-" not in data[:1024]:
+    name = display_name(file)
+    if not data.startswith(b"%PDF-"):
         raise not_pdf
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise encrypted
-        pages = len(reader.pages)
-    except DependencyError:  # AES-encrypted: pypdf would need an extra library to open it
-        raise encrypted from None
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OSError):
-        raise not_pdf from None
-    if pages < 1:
-        raise not_pdf
+    _check_pdf(data, name, not_pdf=not_pdf, max_pages=PDF_MAX_PAGES)
     return data
 
 
@@ -206,6 +205,7 @@ SCAN_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 SCAN_ACCEPT = ",".join(["application/pdf", "image/jpeg", "image/png", ".pdf", ".jpg", ".jpeg", ".png"])
 SCAN_MAX_FILES = 10
 SCAN_MAX_PAGES = 100
+PDF_MAX_PAGES = 1000  # a journal or a cost calculation made by the partner's own software
 # Decoded pixels we are willing to hold in memory (a 50 MP photo); larger images are refused, JPEGs
 # are first decoded at a reduced scale when they can be.
 SCAN_MAX_PIXELS = 50_000_000
@@ -216,6 +216,8 @@ A4_LONG_SIDE_INCHES = 11.69
 PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
                              "/XFA", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE"})
 PDF_WALK_BUDGET = 200_000
+# What may follow a PDF's last %%EOF: line ends, and the NUL padding some scanners and mail gateways add.
+PDF_PADDING = b" \t\r\n\f\x00"
 
 
 @dataclass(frozen=True)
@@ -287,10 +289,15 @@ def validate_scan_file(file, *, max_size: int | None = None) -> Scan:
 
 def display_name(file) -> str:
     """The upload's own name, for messages only: the last path part, without control characters."""
-    raw = str(getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in raw if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co"))
-    cleaned = cleaned.strip() or _("без имени")
+    cleaned = clean_name(file) or _("без имени")
     return cleaned if len(cleaned) <= 80 else cleaned[:77] + "…"
+
+
+def clean_name(file) -> str:
+    """The upload's name without directories, control or format characters (NUL, CR/LF, the
+    right-to-left override U+202E that makes `scan<U+202E>fdp.exe` look like `scanexe.pdf`); may be empty."""
+    raw = str(getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in raw if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co")).strip()
 
 
 def _about(name: str, error: ValidationError) -> ValidationError:
@@ -367,12 +374,24 @@ def _merge_pdfs(parts: list[bytes]) -> bytes:
     return output.getvalue()
 
 
-def _check_pdf(data: bytes, name: str) -> None:
-    """pypdf must open it, unencrypted, with 1…SCAN_MAX_PAGES pages and nothing active inside."""
-    encrypted = ValidationError(_("PDF-документ «%(name)s» защищён паролем. Загрузите файл без пароля.")
+def _check_pdf(data: bytes, name: str, *, not_pdf: ValidationError | None = None,
+               max_pages: int = SCAN_MAX_PAGES) -> None:
+    """pypdf must open it, unencrypted (even with an empty password: the checklist refuses every
+    encrypted PDF, UPL-01), with 1…`max_pages` pages, nothing active inside, and nothing but
+    padding after its last `%%EOF` (a PDF with an HTML page appended is a polyglot)."""
+    encrypted = ValidationError(_("PDF-документ «%(name)s» защищён паролем или ограничениями на печать и "
+                                  "копирование. Сохраните его без защиты и загрузите снова.")
                                 % {"name": name}, code="encrypted")
-    not_pdf = ValidationError(_("Файл «%(name)s» повреждён: PDF-документ не открывается.") % {"name": name},
-                              code="not_pdf")
+    not_pdf = not_pdf or ValidationError(_("Файл «%(name)s» повреждён: PDF-документ не открывается.")
+                                         % {"name": name}, code="not_pdf")
+    end = data.rfind(b"%%EOF")
+    if end < 0:  # pypdf would guess its way through; a well-formed PDF always ends so
+        raise not_pdf
+    if data[end + len(b"%%EOF"):].strip(PDF_PADDING):
+        raise ValidationError(
+            _("Файл «%(name)s» содержит посторонние данные после конца PDF-документа. Сохраните документ "
+              "в PDF заново (например, через «Печать» → «Сохранить как PDF») и загрузите его.") % {"name": name},
+            code="trailing_data")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -387,9 +406,9 @@ def _check_pdf(data: bytes, name: str) -> None:
         raise not_pdf from None
     if pages < 1:
         raise not_pdf
-    if pages > SCAN_MAX_PAGES:
+    if pages > max_pages:
         raise ValidationError(_("В документе «%(name)s» больше %(count)s страниц.") % {"name": name,
-                              "count": SCAN_MAX_PAGES}, code="too_many_pages")
+                              "count": max_pages}, code="too_many_pages")
     if active:
         raise ValidationError(
             _("PDF-документ «%(name)s» содержит сценарии, вложенные файлы или автоматические действия. "
