@@ -281,10 +281,26 @@ def validate_scan_file(file, *, max_size: int | None = None) -> Scan:
         raise ValidationError(
             _("Файл «%(name)s» не является PDF, JPEG или PNG. Загрузите скан или фотографию документа "
               "в одном из этих форматов.") % {"name": name}, code="unsupported_type")
+    _check_extension(clean_name(file), kind, name)
     if kind == "pdf":
         _check_pdf(data, name)
         return Scan(data=data, extension="pdf")
     return _reencode_image(data, kind, name)
+
+
+# The name's extension must say what the content is (UPL-01): a PDF named `.exe` or `.png`, or a
+# picture named `.pdf`, is refused even though the content passed, because whoever opens the
+# file later by its name would get something else. JPEG and PNG are one family: both are re-encoded.
+SCAN_EXTENSIONS = {"pdf": "pdf", "jpg": "image", "jpeg": "image", "jpe": "image", "jfif": "image", "png": "image"}
+
+
+def _check_extension(cleaned: str, kind: str, name: str) -> None:
+    extension = cleaned.rsplit(".", 1)[-1].lower() if "." in cleaned else ""
+    if SCAN_EXTENSIONS.get(extension) != ("pdf" if kind == "pdf" else "image"):
+        raise ValidationError(
+            _("Имя файла «%(name)s» не соответствует его содержимому (%(kind)s). Сохраните файл с "
+              "расширением .pdf, .jpg или .png по его настоящему формату.")
+            % {"name": name, "kind": SCAN_TYPES[kind]}, code="extension_mismatch")
 
 
 def display_name(file) -> str:

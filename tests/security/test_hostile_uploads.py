@@ -405,6 +405,24 @@ def test_exif_gps_is_absent_after_storage(application, citizen):
     assert b"PhoneMaker" not in data
 
 
+@pytest.mark.parametrize(("control", "upload_name"), [
+    ("clean.png", "scan\u202efdp.exe"),   # looks like "scanexe.pdf", is an .exe by name
+    ("clean.png", "scan.pdf"),              # a picture named as a PDF
+    ("clean.pdf", "scan.png"),              # a PDF named as a picture
+    ("clean.png", "../../etc/passwd"),      # no extension at all
+])
+def test_a_name_that_lies_about_the_content_is_refused_and_nothing_stored(application, citizen, control,
+                                                                           upload_name):
+    before = stored_names()
+    with pytest.raises(ValidationError) as refused:
+        document_upload(application=application, kind=Kind.PASSPORT_MAIN,
+                        files=[hostile(control, upload_name)], actor=citizen)
+    assert refused.value.error_list[0].code == "extension_mismatch"
+    assert_russian(refused.value, "не соответствует")
+    assert not ApplicationDocument.objects.filter(application=application).exists()
+    _nothing_stored(before)
+
+
 def test_the_png_html_polyglot_is_stored_without_its_html(application, citizen):
     stored = document_upload(application=application, kind=Kind.PASSPORT_MAIN,
                              files=[hostile("png_html_polyglot.png")], actor=citizen)
@@ -413,10 +431,16 @@ def test_the_png_html_polyglot_is_stored_without_its_html(application, citizen):
     assert stored.content_type == "image/png"
 
 
+def _matching_control(upload_name: str) -> str:
+    """The clean file whose type the name's extension claims (a name without one gets a PNG)."""
+    return "clean.pdf" if upload_name.lower().endswith(".pdf") else "clean.png"
+
+
 @pytest.mark.parametrize("key", list(NAMES))
 def test_the_storage_key_is_ours_whatever_the_name(application, citizen, key):
+    name = NAMES[key] if NAMES[key].lower().endswith((".pdf", ".png")) else NAMES[key] + ".png"
     stored = document_upload(application=application, kind=Kind.PASSPORT_MAIN,
-                             files=[hostile("clean.png", NAMES[key])], actor=citizen)
+                             files=[hostile(_matching_control(name), name)], actor=citizen)
     assert APPLICATION_KEY.match(stored.file.name), stored.file.name
     assert SAFE_KEY.match(stored.file.name)
     assert default_storage.exists(stored.file.name)
@@ -427,7 +451,8 @@ def test_other_slots_store_under_our_names_too(partner_a, campaign, staff_a, key
     from orders.services.orders import order_scan_replace
 
     order = OrderFactory(cohort=cohort_of(partner_a, campaign))
-    scan = order_scan_replace(actor=staff_a, order=order, files=[hostile("clean.pdf", NAMES[key])])
+    name = NAMES[key] if NAMES[key].lower().endswith(".pdf") else NAMES[key] + ".pdf"
+    scan = order_scan_replace(actor=staff_a, order=order, files=[hostile("clean.pdf", name)])
     assert re.match(rf"^orders/\d{{4}}/\d{{2}}/order-{order.pk}-v1(_[A-Za-z0-9]{{7}})?\.pdf$", scan.file.name), \
         scan.file.name
     assert SAFE_KEY.match(scan.file.name)
@@ -714,7 +739,7 @@ def test_clamd_instream_finds_eicar_and_passes_a_clean_file(settings, clamd, app
         validate_scan_files([SimpleUploadedFile("a.pdf", EICAR)])
     assert error.value.code == "infected"
     stored = document_upload(application=application, kind=Kind.PASSPORT_MAIN,
-                             files=[SimpleUploadedFile("a.pdf", large)], actor=citizen)
+                             files=[SimpleUploadedFile("a.png", large)], actor=citizen)
 
     assert clamd.received == [EICAR, large]
     assert stored.content_type == "image/png"
