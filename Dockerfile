@@ -12,7 +12,7 @@ COPY pyproject.toml ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
 RUN pip install --no-deps -e . \
- && DJANGO_SETTINGS_MODULE=flow.settings.prod SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+ && DJANGO_SETTINGS_MODULE=flow.settings.prod SECRET_KEY=$(python -c "import secrets; print(secrets.token_urlsafe(50))") ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 flow && mkdir -p /app/var && chown -R flow /app/var
 USER flow

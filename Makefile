@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEV_ENV := DEBUG=1 DJANGO_SETTINGS_MODULE=flow.settings.base
 
-.PHONY: run test install migrate demo lint messages check-deploy bench clean worker
+.PHONY: run test install migrate demo lint messages check-deploy audit sbom bench clean worker
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ bench: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=flow.settings.prod SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=flow.example.org \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+## Dependencies against known advisories (pip-audit; offline floor table tools/advisories.toml when no service answers).
+audit: install
+	$(PY) tools/dependency_audit.py
+
+## A CycloneDX SBOM of the installed set, for each build.
+sbom: install
+	mkdir -p var && $(PY) tools/sbom.py --output var/sbom.cdx.json
 
 worker: install
 	$(PY) -m celery -A flow worker -l info

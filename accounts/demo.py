@@ -55,7 +55,7 @@ class _Seeder:
                       "title": "АМСЗ 2026", "starts_on": dt.date(2026, 1, 1), "ends_on": dt.date(2026, 12, 31),
                       "is_active": True},
         )
-        logins = [("Администратор (поддержка)", self._user("admin@demo.flow", "Админов", "Админ", "",
+        logins = [("Администратор (поддержка)", self._user("sokolov.ops@demo.flow", "Соколов", "Андрей", "",
                                                             is_staff=True, is_superuser=True))]
         reviewer = self._user("fo@demo.flow", "Орлова", "Ольга", "Викторовна", is_staff=True)
         reviewer.groups.add(operator_group())

@@ -61,7 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    # `createsuperuser` asks for the owner's name: no anonymous superusers (AUTH-07, accounts/checks.py).
+    REQUIRED_FIELDS: list[str] = ["last_name", "first_name"]
 
     class Meta:
         verbose_name = _("пользователь")

@@ -77,3 +77,16 @@ def two_factor_device_for(*, user: User):
 
 def two_factor_has_device(*, user: User) -> bool:
     return user_has_device(user, confirmed=True)
+
+
+def two_factor_required(*, user: User) -> bool:
+    """Must `user` log in with an authenticator app? Every staff account when
+    TWO_FACTOR_MANDATORY is on (production, AUTH-06); otherwise members of an organisation that
+    requires it. Citizens never."""
+    from django.conf import settings
+
+    if user.is_citizen:
+        return False
+    if settings.TWO_FACTOR_MANDATORY and (user.is_staff or user.is_superuser or user.access.is_staff_member):
+        return True
+    return user.access.requires_two_factor

@@ -4,6 +4,7 @@ Services never read the request: logging a session in (auth.login, django_otp.lo
 view's job once a service has returned.
 """
 import hashlib
+import logging
 import secrets
 from collections.abc import Collection
 
@@ -15,10 +16,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from accounts import security_log
 from accounts.groups import operator_group
 from accounts.models import (
     AccessToken,
@@ -30,6 +33,7 @@ from accounts.models import (
     UserEvent,
 )
 from accounts.permissions import may_manage_staff
+from accounts.selectors import two_factor_required
 from core.mail import send_templated_mail
 
 LINK_REQUESTS_PER_HOUR = 5
@@ -58,6 +62,32 @@ def _event(*, subject: User, actor: User | None, transition: str, comment: str =
 def _absolute(url_name: str, *args) -> str:
     # Never from the request: the Host header is the attacker's to choose.
     return settings.SITE_URL + reverse(url_name, args=args)
+
+
+# What the security notice says changed (AUTH-05): every credential change is mailed to the owner.
+SECURITY_NOTICE_TEMPLATE = "accounts/emails/security_notice"
+SECURITY_CHANGES = {
+    "password_change": gettext_lazy("изменён пароль"),
+    "password_reset": gettext_lazy("пароль установлен заново по ссылке восстановления"),
+    "two_factor_enable": gettext_lazy("включён вход с кодом из приложения"),
+    "two_factor_disable": gettext_lazy("отключён вход с кодом из приложения"),
+    "email_change": gettext_lazy("изменён адрес электронной почты"),
+    "phone_change": gettext_lazy("изменён номер телефона"),
+}
+
+
+def security_notice_send(*, user: User, change: str, to: str | None = None) -> None:
+    """Tell the account's owner that a credential or contact changed, so that a change he did not
+    make is noticed; sent through the outbox after the change commits (`to`: another address,
+    e.g. the old one after an e-mail change)."""
+    send_templated_mail(to=to or user.email, template=SECURITY_NOTICE_TEMPLATE, context={
+        "user": user, "change": SECURITY_CHANGES[change], "changed_at": timezone.now(),
+        "reset_url": _absolute("accounts:password_reset"), "support_email": settings.SUPPORT_EMAIL})
+
+
+def _password_links_revoke(user: User) -> None:
+    AccessToken.objects.filter(user=user, purpose__in=PASSWORD_PURPOSES, used_at=None,
+                               revoked_at=None).update(revoked_at=timezone.now())
 
 
 # One-time links ------------------------------------------------------------------------------
@@ -196,21 +226,28 @@ def password_set_with_token(*, raw_token: str, password: str) -> User:
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    AccessToken.objects.filter(user=user, purpose__in=PASSWORD_PURPOSES, used_at=None,
-                               revoked_at=None).update(revoked_at=timezone.now())
+    _password_links_revoke(user)
     _event(subject=user, actor=user, transition="password_set", comment=token.get_purpose_display())
+    security_log.security_event(security_log.PASSWORD_SET, user=user, purpose=token.purpose)
+    if token.purpose == AccessToken.Purpose.RESET_PASSWORD:
+        security_notice_send(user=user, change="password_reset")
     return user
 
 
 @transaction.atomic
 def password_change(*, user: User, password: str) -> User:
-    """A logged-in staff member changes his password (the old one was checked by the form)."""
+    """A logged-in staff member changes his password (the old one was checked by the form).
+    Outstanding reset links stop working (AUTH-08), the owner is told by e-mail (AUTH-05); the
+    view keeps the current session, and the changed password ends every other one (SESS-04)."""
     if user.is_citizen:
         raise PermissionDenied
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    _password_links_revoke(user)
     _event(subject=user, actor=user, transition="password_change")
+    security_log.security_event(security_log.PASSWORD_CHANGE, user=user)
+    security_notice_send(user=user, change="password_change")
     return user
 
 
@@ -221,6 +258,8 @@ def password_reset_link_send(*, email: str) -> None:
     email = email.strip()
     _link_request_count(email, AccessToken.Purpose.RESET_PASSWORD)
     user = User.objects.filter(email__iexact=email, is_active=True, is_citizen=False).first()
+    security_log.security_event(security_log.PASSWORD_RESET_REQUEST, user=user,
+                                username_hash=security_log.username_digest(email))
     if user is None:
         return
     raw = access_token_issue(user=user, purpose=AccessToken.Purpose.RESET_PASSWORD)
@@ -292,6 +331,8 @@ def two_factor_enable(*, user: User, key: str, token: str) -> TOTPDevice:
     device = TOTPDevice.objects.create(user=user, name=_("Приложение-аутентификатор"), key=key,
                                        confirmed=True, last_t=totp.t(), drift=totp.drift)
     _event(subject=user, actor=user, transition="two_factor_enable")
+    security_log.security_event(security_log.MFA_ENABLED, user=user)
+    security_notice_send(user=user, change="two_factor_enable")
     return device
 
 
@@ -301,19 +342,26 @@ def two_factor_disable(*, user: User, password: str) -> None:
     user's organisation requires a second factor."""
     if not user.check_password(password):
         raise ValidationError(_("Неверный пароль."), code="invalid_password")
-    if user.access.requires_two_factor:
+    if two_factor_required(user=user):
         raise ValidationError(
             _("Ваша организация требует вход с кодом из приложения; отключить его нельзя."),
             code="two_factor_required")
     TOTPDevice.objects.filter(user=user).delete()
     _event(subject=user, actor=user, transition="two_factor_disable")
+    security_log.security_event(security_log.MFA_DISABLED, user=user)
+    security_notice_send(user=user, change="two_factor_disable")
 
 
 def two_factor_verify(*, user: User, token: str) -> TOTPDevice | None:
     """The confirmed device that accepts `token` (django-otp throttles failures), or None."""
     from django_otp import match_token
 
-    return match_token(user, token.strip())
+    device = match_token(user, token.strip())
+    if device is None:
+        security_log.security_event(security_log.MFA_FAILURE, user=user, level=logging.WARNING)
+    else:
+        security_log.security_event(security_log.MFA_SUCCESS, user=user)
+    return device
 
 
 # Rights of staff ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership, Organization
 from accounts.permissions import may_manage_staff, may_view_organizations, may_view_staff_list, uses_password
+from accounts.sessions import sessions_end
 from core.access import get_for_user_or_404, require
 from core.queues import queue_counts
 
@@ -176,7 +177,9 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.password_change(user=request.user, password=form.cleaned_data["new_password1"])
+        # This session continues under a new key; every other session of the user ends (SESS-04).
         update_session_auth_hash(request, user)
+        sessions_end(user=user, keep=request.session.session_key, reason="password_change", request=request)
         messages.success(request, _("Пароль изменён."))
         return redirect("accounts:home")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -199,7 +202,7 @@ def two_factor(request):
         except ValidationError as error:
             form.add_error("code", error)
         else:
-            otp_login(request, device)
+            _otp_login(request, device)
             del request.session[TOTP_KEY_SESSION]
             messages.success(request, _("Вход с кодом из приложения включён."))
             return redirect(_next_url(request))
@@ -208,12 +211,19 @@ def two_factor(request):
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "qr_data_uri": _qr_data_uri(config_url),
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "required": request.user.access.requires_two_factor, "next": request.GET.get("next", "")})
+        "required": selectors.two_factor_required(user=request.user), "next": request.GET.get("next", "")})
+
+
+def _otp_login(request, device) -> None:
+    """Mark the session verified under a fresh key: a key seen before the step-up (a fixated or
+    leaked one) must not carry the verified state (SESS-01)."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def _two_factor_status(request, device, form):
     return render(request, "accounts/two_factor_status.html", {
-        "device": device, "form": form, "can_disable": not request.user.access.requires_two_factor})
+        "device": device, "form": form, "can_disable": not selectors.two_factor_required(user=request.user)})
 
 
 def _qr_data_uri(text: str) -> str:
@@ -251,7 +261,7 @@ def two_factor_verify(request):
     if request.method == "POST" and form.is_valid():
         device = services.two_factor_verify(user=request.user, token=form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _otp_login(request, device)
             return redirect(next_url)
         form.add_error("code", _("Неверный код. Проверьте, что время на телефоне установлено точно, "
                                  "и введите новый код."))

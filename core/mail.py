@@ -11,10 +11,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError as BrokerError
 
+from core.faults import fault_point
 from core.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ def send_templated_mail_bulk(*, template: str, messages: Iterable[tuple[str, dic
     emails = OutgoingEmail.objects.bulk_create([render_templated_mail(to, template, context)
                                                 for to, context in messages])
     ids = [email.pk for email in emails]
-    transaction.on_commit(lambda: _send_all(ids))
+    transaction.on_commit(lambda: _publish(ids))
     return emails
 
 
@@ -79,6 +82,7 @@ def outbox_send(*, email_id: int) -> bool:
                  .filter(pk=email_id).exclude(status=OutgoingEmail.Status.SENT).first())
         if email is None:
             return False
+        fault_point("outbox_send", "before_side_effect")
         try:
             _deliver(email)
         except (smtplib.SMTPException, OSError) as exc:
@@ -87,6 +91,8 @@ def outbox_send(*, email_id: int) -> bool:
         else:
             email.mark_sent()
         email.save()
+        # A crash here sends the e-mail again on redelivery, with the same Message-ID (at least once).
+        fault_point("outbox_send", "after_side_effect_before_commit")
     if email.status == OutgoingEmail.Status.SENT:
         return True
     if email.attempts >= MAX_ATTEMPTS:
@@ -99,9 +105,11 @@ def outbox_flush() -> int:
     """Beat: send pending or failed rows that are due, oldest first, in a bounded batch.
     Returns the number sent."""
     now = timezone.now()
+    # A row whose task could not be queued (broker down) is due at once: `_publish` marked it.
     due = (OutgoingEmail.objects
            .filter(status__in=[OutgoingEmail.Status.PENDING, OutgoingEmail.Status.FAILED],
-                   created_at__lte=now - FLUSH_GRACE, attempts__lt=MAX_ATTEMPTS)
+                   attempts__lt=MAX_ATTEMPTS)
+           .filter(Q(created_at__lte=now - FLUSH_GRACE) | Q(next_attempt_at__lte=now))
            .exclude(next_attempt_at__gt=now)
            .order_by("created_at", "pk")
            .values_list("pk", flat=True)[:FLUSH_BATCH])
@@ -128,16 +136,26 @@ def outbox_requeue(*, email_ids: Iterable[int]) -> int:
 
 
 def _enqueue(email_id: int) -> None:
+    transaction.on_commit(lambda: _publish([email_id]))
+
+
+def _publish(email_ids: list[int]) -> None:
+    """Queue one send task per row, after commit. The rows are committed already, so a broker that
+    is down (§4 R2) must not turn the user's successful request into an error: the rows stay
+    `pending`, marked due now, and the beat's `outbox_flush` (the relay) sends them once the queue
+    is back. Sending twice is impossible either way (the row lock in `outbox_send`)."""
     from core.tasks import outbox_send_task
 
-    transaction.on_commit(lambda: outbox_send_task.delay(email_id=email_id))
-
-
-def _send_all(email_ids: list[int]) -> None:
-    from core.tasks import outbox_send_task
-
-    for email_id in email_ids:
-        outbox_send_task.delay(email_id=email_id)
+    for position, email_id in enumerate(email_ids):
+        try:
+            outbox_send_task.delay(email_id=email_id)
+        except (BrokerError, OSError) as error:
+            unqueued = email_ids[position:]
+            logger.warning("outbox: broker unavailable (%s), %d e-mail(s) left to the relay: %s",
+                           type(error).__name__, len(unqueued), unqueued)
+            OutgoingEmail.objects.filter(pk__in=unqueued, status=OutgoingEmail.Status.PENDING,
+                                         next_attempt_at__isnull=True).update(next_attempt_at=timezone.now())
+            return
 
 
 def _deliver(email: OutgoingEmail) -> None:

@@ -1,7 +1,8 @@
-"""Request-wide concerns: a request ID for support, no caching of personal pages, the language."""
+"""Request-wide concerns: a request ID for support, no TRACE, no caching of personal pages, the language."""
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
@@ -20,6 +21,21 @@ class RequestIDMiddleware:
         response = self.get_response(request)
         response[self.header] = request.request_id
         return response
+
+
+class RefuseTraceMiddleware:
+    """TRACE and TRACK echo the request (cookies included) back to a script: refused with 405
+    before any view, whatever the view accepts (CFG-08; the reverse proxy refuses them too)."""
+
+    refused = frozenset({"TRACE", "TRACK", "CONNECT"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.refused:
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        return self.get_response(request)
 
 
 class NoStoreForAuthenticatedMiddleware:

@@ -31,6 +31,13 @@ def permission_denied(request, exception=None):
 
 
 @login_not_required
+def csrf_failure(request, reason=""):
+    """A refused form (no or stale CSRF token): the plain 403 page, not Django's explanation of
+    CSRF internals (CSRF_FAILURE_VIEW)."""
+    return _error(request, 403, "errors/403.html")
+
+
+@login_not_required
 def page_not_found(request, exception=None):
     return _error(request, 404, "errors/404.html")
 

@@ -25,6 +25,8 @@ class GeneratedDocument(ProtectedStatusMixin, models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     status = FSMField(_("статус"), max_length=10, choices=Status, default=Status.PENDING, protected=True)
     error = models.TextField(_("ошибка"), blank=True)
+    # The Celery task that renders it, so the relay can queue it again if the broker lost it (REL-03).
+    render_task = models.CharField(_("задача формирования"), max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("создал"))
     created_at = models.DateTimeField(_("создан"), default=timezone.now)

@@ -16,6 +16,7 @@ class EnrollmentConfig(AppConfig):
         from accounts.dashboard import register_panel
 
         register_panel(template_name="enrollment/partials/dashboard_overdue.html", context_for=_overdue_panel)
+        from enrollment import privacy  # noqa: F401 - registers audited pages, retention, subject data
 
 
 def _overdue_panel(user) -> dict | None:

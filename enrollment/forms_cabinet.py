@@ -37,7 +37,22 @@ SCAN_HELP = _("PDF, JPEG или PNG, до 30 МБ. Можно выбрать н�
 
 
 class NotificationsForm(forms.Form):
-    """Step 1 has no fields: the button is the consent."""
+    """Step 1: two separate consents, neither ticked in advance (152-FZ art. 9, PDN-01): to the
+    processing of personal data and to their transfer to the educational organisation. The texts
+    shown beside the boxes are privacy.consent's current versions; a missing box is a field error."""
+
+    consent_processing = forms.BooleanField(
+        label=_("Даю согласие на обработку моих персональных данных"), required=True,
+        error_messages={"required": _("Без согласия на обработку персональных данных мы не можем работать с "
+                                      "вашей заявкой.")})
+    consent_transfer = forms.BooleanField(
+        label=_("Даю согласие на передачу моих персональных данных образовательной организации"), required=True,
+        error_messages={"required": _("Без согласия на передачу данных образовательная организация не сможет "
+                                      "проверить документы и зачислить вас.")})
+
+    def purposes(self) -> list[str]:
+        return [name.removeprefix("consent_") for name in ("consent_processing", "consent_transfer")
+                if self.cleaned_data.get(name)]
 
 
 class PersonalForm(forms.Form):

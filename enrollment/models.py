@@ -10,6 +10,7 @@ from django_fsm import FSMField, transition
 
 from core.fsm import ProtectedStatusMixin
 from core.models import EventBase, TimeStampedModel
+from privacy.consent import blocked_subject_ids
 
 
 class CitizenQuerySet(models.QuerySet):
@@ -92,6 +93,10 @@ class ApplicationQuerySet(models.QuerySet):
         if access.sees_all_partners:
             return self
         scope = Q(partner_id__in=access.partner_ids) | Q(region_id__in=access.region_codes)
+        if access.partner_ids or access.region_codes:
+            # A citizen who withdrew consent is blocked at once: partners and employment services no
+            # longer see them, in lists, pages or exports (PDN-02). One NOT IN over a unique index.
+            scope &= ~Q(citizen_id__in=blocked_subject_ids())
         if access.is_citizen:
             scope |= Q(citizen__user_id=user.pk)
         return self.filter(scope)

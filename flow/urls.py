@@ -20,6 +20,7 @@ urlpatterns = [
     path("cohorts/", include("cohorts.urls")),
     path("analytics/", include("analytics.urls")),
     path("cabinet/", include("enrollment.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

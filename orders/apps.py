@@ -15,6 +15,7 @@ class OrdersConfig(AppConfig):
         register_section(key="orders", template_name="orders/partials/cabinet_orders.html",
                          context_for=_cabinet_orders)
         register_panel(template_name="orders/partials/dashboard_portal.html", context_for=_portal_panel)
+        from orders import privacy  # noqa: F401 - audited order files, the orders' legal hold
 
 
 def _cabinet_orders(application) -> dict | None:

@@ -42,7 +42,7 @@ from core.fsm import run_transition
 from documents.models import GeneratedDocument, Signature
 from documents.packages import Entry, safe_segment
 from documents.selectors import signatory_for, signature_party_label
-from documents.services import document_create, signature_store
+from documents.services import document_create, document_enqueue, signature_store
 from documents.validators import validate_scan_files
 from enrollment.models import Application, ApplicationDocument
 from orders.models import Order, OrderAssignment, OrderScan
@@ -202,7 +202,8 @@ def act_generate(*, actor, cohort: Cohort, application_ids, today: dt.date | Non
 @transaction.atomic
 def act_approve(*, actor, act: Act) -> Act:
     require_operator(actor)
-    under_review = Act.objects.filter(pk=act.pk, status=Act.Status.UNDER_REVIEW).exists()
+    # Lock first: a second reviewer deciding the same act waits here, then reads the winner's status.
+    under_review = Act.objects.select_for_update().get(pk=act.pk).status == Act.Status.UNDER_REVIEW
     if under_review and JournalPackage.objects.filter(cohort_id=act.cohort_id, rejected_at__isnull=False).exists():
         # The journal is shared by the cohort's acts and is approved with each of them (reference §5.3).
         raise ValidationError(_("Журнал и скриншоты потока отклонены вместе с другим актом: согласовать акт можно "
@@ -222,7 +223,7 @@ def act_reject(*, actor, act: Act, comment: str) -> Act:
     if not comment:
         raise ValidationError(_("Перечислите, что нужно исправить или заменить: замечания увидит партнёр."),
                               code="comment_required")
-    at_review = Act.objects.filter(pk=act.pk, status=Act.Status.UNDER_REVIEW).exists()
+    at_review = Act.objects.select_for_update().get(pk=act.pk).status == Act.Status.UNDER_REVIEW  # see act_approve
     answer_due = add_working_days(timezone.localdate(), ANSWER_WORKING_DAYS)
     act = run_transition(act, "reject", actor=actor, comment=comment, reason=comment, answer_due=answer_due)
     if at_review:
@@ -323,7 +324,7 @@ def act_archive_request(*, actor, act: Act) -> GeneratedDocument:
     Act.objects.filter(pk=act.pk).update(archive=document)
     from cohorts.tasks import act_archive_task
 
-    transaction.on_commit(lambda: act_archive_task.delay(document_id=document.pk))
+    document_enqueue(document.pk, act_archive_task)
     return document
 
 

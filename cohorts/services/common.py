@@ -4,12 +4,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Membership, Organization
 from cohorts.permissions import is_operator, is_partner_of
 from core.mail import send_templated_mail
+from documents.services import document_enqueue
 
 ZERO = Decimal("0.00")
 
@@ -52,4 +52,4 @@ def notify(recipients, *, headline: str, message: str, cohort, comment: str = ""
 def enqueue_render(document_id: int) -> None:
     from cohorts.tasks import cohort_document_render_task
 
-    transaction.on_commit(lambda: cohort_document_render_task.delay(document_id=document_id))
+    document_enqueue(document_id, cohort_document_render_task)

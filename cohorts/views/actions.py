@@ -5,7 +5,9 @@ one service and goes back to the cohort page with a success or the service's ref
 Consequential steps without a file ask for a confirmation (partials/confirm_form.html: the JS dialog,
 else a confirmation page); a signature upload carries its confirmation as a required checkbox.
 """
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import engines
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +35,7 @@ from cohorts.views.common import (
     unconfirmed,
 )
 from core.access import filter_for_user, require
+from core.fsm import InvalidTransition
 
 
 def _ids(values) -> list[int]:
@@ -129,6 +132,45 @@ def _act_url(act: Act) -> str:
     return cohort_url(act.cohort_id, f"act-{act.pk}")
 
 
+# The page of a decision that lost the race to another reviewer's (§4 R7): HTTP 409, the shared
+# error layout; the act's link leads back to its current state.
+_CHANGED_ELSEWHERE = engines["django"].from_string("""{% extends "errors/_error.html" %}{% load i18n %}
+{% block error_title %}{{ heading }}{% endblock %}{% block error_code %}409{% endblock %}
+{% block error_heading %}{{ heading }}{% endblock %}
+{% block error_text %}{{ text }} <a href="{{ url }}">{% translate "Открыть акт" %}</a>{% endblock %}""")
+
+
+class _ChangedElsewhere(Exception):
+    pass
+
+
+def _decide(request, act: Act, call, success: str, url: str):
+    """Run a reviewer's decision on `act`. When it is refused because someone else moved the act
+    after this request read it (two reviewers, or a double click), answer 409 with the act's new
+    status instead of the generic refusal; nothing of this request was saved (its transaction rolled
+    back), so the reviewer decides again, if at all, on what is there now."""
+    seen = act.status
+
+    def guarded():
+        try:
+            return call()
+        except InvalidTransition:
+            if Act.objects.filter(pk=act.pk).exclude(status=seen).exists():
+                raise _ChangedElsewhere from None
+            raise
+
+    try:
+        return run(request, guarded, success, url)
+    except _ChangedElsewhere:
+        current = Act.objects.get(pk=act.pk)
+        return HttpResponse(_CHANGED_ELSEWHERE.render({
+            "heading": _("Акт изменён другим пользователем"),
+            "text": _("Пока вы принимали решение, акт № %(number)s изменил другой сотрудник: теперь он в статусе "
+                      "«%(status)s». Ваше действие не выполнено.")
+            % {"number": current.number, "status": current.get_status_display()},
+            "url": url}, request), status=409)
+
+
 @require_POST
 def act_approve(request, pk):
     act = get_act(request, pk)
@@ -137,8 +179,8 @@ def act_approve(request, pk):
     confirm = unconfirmed(request, title=_("Согласовать акт"), label=_("Согласовать"), cancel_url=url,
                           message=_("Согласовать акт № %(number)s? Партнёр подпишет его и приложит счёт.")
                           % {"number": act.number})
-    return confirm or run(request, lambda: acts.act_approve(actor=request.user, act=act),
-                          _("Акт согласован: партнёр подпишет его и приложит счёт."), url)
+    return confirm or _decide(request, act, lambda: acts.act_approve(actor=request.user, act=act),
+                              _("Акт согласован: партнёр подпишет его и приложит счёт."), url)
 
 
 @require_POST
@@ -153,8 +195,8 @@ def act_reject(request, pk):
     confirm = unconfirmed(request, title=_("Отклонить акт"), label=_("Отклонить"), cancel_url=url, danger=True,
                           message=_("Отклонить акт № %(number)s с замечаниями? Партнёр исправит их в течение 3 рабочих "
                                     "дней.") % {"number": act.number}, fields={"comment": comment})
-    return confirm or run(request, lambda: acts.act_reject(actor=request.user, act=act, comment=comment),
-                          _("Акт отклонён; партнёр получил замечания."), url)
+    return confirm or _decide(request, act, lambda: acts.act_reject(actor=request.user, act=act, comment=comment),
+                              _("Акт отклонён; партнёр получил замечания."), url)
 
 
 @require_POST

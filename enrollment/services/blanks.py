@@ -19,7 +19,7 @@ from core.formats import money
 from core.fsm import InvalidTransition
 from documents.models import GeneratedDocument
 from documents.selectors import signatory_for
-from documents.services import document_create, document_render
+from documents.services import document_create, document_enqueue, document_render
 from enrollment.models import Application, ApplicationBlank, ApplicationDocument, ApplicationEvent
 from enrollment.permissions import BLANKS_OPEN, is_application_partner, may_support
 
@@ -76,7 +76,7 @@ def blanks_regenerate(*, application: Application, actor, reason: str = "") -> l
 def _enqueue(document_id: int) -> None:
     from enrollment.tasks import blank_render_task
 
-    transaction.on_commit(lambda: blank_render_task.delay(document_id=document_id))
+    document_enqueue(document_id, blank_render_task)
 
 
 def blank_render(*, document_id: int) -> GeneratedDocument:

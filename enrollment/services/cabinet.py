@@ -18,17 +18,22 @@ from enrollment import cabinet as rules
 from enrollment.models import Application, ApplicationDocument, Citizen, WithdrawalRequest
 from enrollment.services import withdrawals
 from enrollment.services.uploads import document_store, document_upload, scan_prepare, upload_transaction
+from privacy import consent
 
 Kind = ApplicationDocument.Kind
 LABOUR_RECORD_MAX_AGE = timedelta(days=14)
 
 
-def notifications_enable(*, application: Application, actor) -> Citizen:
-    """Step 1: record when the citizen switched notifications on (the next steps open)."""
+def notifications_enable(*, application: Application, actor, consents=(), ip: str | None = None,
+                         user_agent: str = "") -> Citizen:
+    """Step 1: the citizen consents to processing and to transfer to the partner (each recorded
+    with its text's version and hash, PDN-01) and switches notifications on; the next steps open.
+    Both consents are required the first time (ValidationError keyed by the form's fields)."""
     _require_owner(application, actor)
     with upload_transaction():
         citizen = Citizen.objects.select_for_update().get(pk=application.citizen_id)
         if citizen.notifications_enabled_at is None:
+            consent.consent_give(subject_id=citizen.pk, user=actor, purposes=consents, ip=ip, user_agent=user_agent)
             citizen.notifications_enabled_at = timezone.now()
             citizen.save(update_fields=["notifications_enabled_at", "updated_at"])
             _note(application, actor, "notifications_enable", _("Гражданин включил уведомления."))
@@ -147,6 +152,10 @@ def _require_owner(application: Application, actor) -> None:
         raise PermissionDenied
     if not application.is_active:
         raise ValidationError(_("Эта заявка неактивна: её можно только просматривать."), code="inactive")
+    if consent.is_blocked(application.citizen_id):
+        # After a withdrawal of consent nothing more is collected (152-FZ art. 21 p.5).
+        raise ValidationError(_("Вы отозвали согласие на обработку персональных данных: загрузка документов и "
+                                "другие действия в кабинете недоступны."), code="consent_withdrawn")
 
 
 def _open_primary_step(application: Application, actor) -> Citizen:

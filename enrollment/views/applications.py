@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from core.access import get_for_user_or_404, require
@@ -147,6 +148,8 @@ def application_detail(request, pk):
     return render(request, "enrollment/application_detail.html", context)
 
 
+@sensitive_post_parameters("passport_series", "passport_number", "passport_issued_by", "passport_department_code",
+                           "snils", "inn", "phone", "extra_phone")
 def application_edit(request, pk):
     """The partner corrects the citizen's data until the enrolment documents are approved."""
     application = _get_application(request, pk)

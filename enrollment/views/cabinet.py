@@ -28,12 +28,15 @@ from enrollment.forms_cabinet import (
     EducationForm,
     EmploymentProofForm,
     EnrolmentForm,
+    NotificationsForm,
     OriginalsForm,
     PersonalForm,
     WithdrawalForm,
 )
 from enrollment.models import Application, ApplicationBlank, ApplicationDocument, WithdrawalRequest
 from enrollment.services import cabinet as services
+from privacy.audit import client_ip
+from privacy.consent import current_consents, is_blocked
 
 # The cabinet's path from application to qualification document (reference §3.1, seed 001),
 # told in the citizen's words. Shown on the cabinet home until applications arrive.
@@ -107,10 +110,13 @@ def cabinet_blanks(request, pk):
 
 @require_POST
 def cabinet_notifications_enable(request, pk):
+    """Step 1: the two consents and notifications; a missing consent comes back next to its box."""
     application = _application(request, pk)
-    return _act(request, application, lambda: services.notifications_enable(application=application,
-                                                                               actor=request.user),
-                _("Уведомления включены. Теперь заполните личные данные."), anchor="step-personal")
+    form = NotificationsForm(request.POST)
+    return _save_form(request, application, form, "notifications_form", lambda data, files: (
+        services.notifications_enable(application=application, actor=request.user, consents=form.purposes(),
+                                      ip=client_ip(request), user_agent=request.headers.get("user-agent", ""))),
+        anchor="step-personal")
 
 
 @require_POST
@@ -277,6 +283,7 @@ def _success_message(form_name: str, before: Application, result) -> str:
         "withdrawal_form": _("Заявление на отчисление отправлено. Образовательная организация его рассмотрит."),
         "proof_form": _("Документ о трудоустройстве загружен."),
         "originals_form": _("Сведения об отправке оригиналов сохранены."),
+        "notifications_form": _("Уведомления включены. Теперь заполните личные данные."),
     }.get(form_name, _("Сохранено."))
 
 
@@ -298,6 +305,7 @@ def _application_context(user, application: Application, bound: dict) -> dict:
         step.open = step.open or any(name in bound for name in STEP_FORMS.get(step.key, ()))
     editable = {step.key: step.editable for step in steps}
     forms = {
+        "notifications_form": bound.get("notifications_form") or NotificationsForm(),
         "personal_form": bound.get("personal_form") or PersonalForm.for_citizen(citizen),
         "education_form": bound.get("education_form") or EducationForm.for_citizen(citizen, documents),
         "enrolment_form": bound.get("enrolment_form") or EnrolmentForm(),
@@ -330,6 +338,8 @@ def _application_context(user, application: Application, bound: dict) -> dict:
         "qualification": getattr(application, "qualification_document", None),
         "document_sections": sections_for(application),
         "learning_url": rules.learning_platform_url(),
+        "consent_texts": current_consents() if not citizen.notifications_enabled_at else [],
+        "consent_withdrawn": is_blocked(citizen.pk),
         # The enrolment step's own deadline (set while the upload is the citizen's to do).
         "upload_deadline": next((step.deadline for step in steps if step.key == "enrolment"), None),
         **_blanks_context(application),
@@ -337,7 +347,8 @@ def _application_context(user, application: Application, bound: dict) -> dict:
 
 
 # The form of each step, by the name the page context gives it.
-STEP_FORMS = {"personal": ("personal_form",), "education": ("education_form",), "enrolment": ("enrolment_form",),
+STEP_FORMS = {"notifications": ("notifications_form",),
+              "personal": ("personal_form",), "education": ("education_form",), "enrolment": ("enrolment_form",),
               "originals": ("originals_form",), "training": ("withdrawal_form", "proof_form")}
 
 # A document asked only when a choice says so: cabinet.js shows it then (all are shown without JS).

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "documents",
+    "privacy",
     "programs",
     "enrollment",
     "orders",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIDMiddleware",
+    "core.middleware.RefuseTraceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,10 +63,13 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
+    # After the view: one audit event per registered personal-data page or download (LOG-01, LOG-03).
+    "privacy.middleware.AuditMiddleware",
     # Axes goes last so that it sees the outcome of the authentication views.
     "axes.middleware.AxesMiddleware",
 ]
@@ -93,6 +98,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'f
 # Persistent connections: a new connection per request costs ~3x on list pages (performance notes).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A dead or unreachable server fails a request in seconds instead of hanging a worker (§4 R1);
+    # keepalives notice a half-open connection that a restart or a network cut left behind.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+         "keepalives_count": 3})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -114,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "core.validators.PasswordCompositionValidator"},
+    # Flow's own words (the service, campaigns, organisations' names): AUTH-02.
+    {"NAME": "accounts.validators.FlowWordsValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
@@ -141,6 +154,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 
 OTP_TOTP_ISSUER = "Flow"
+# Every staff account (partner staff, reviewers, admin users) must bind an authenticator app
+# before any page (AUTH-06). On in production (flow.settings.prod); off by default so that the
+# laptop demo and the unit tests log staff in by password alone (tests/security turn it on).
+TWO_FACTOR_MANDATORY = env.bool("TWO_FACTOR_MANDATORY", default=False)
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
@@ -177,12 +194,20 @@ STORAGES = {
 
 # Uploads: scans are up to 30 MB; anything larger is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every upload is scanned before it is stored when a scanner is set (clamd://host:3310); a scanner
+# that does not answer refuses the upload (UPL-04). Per-citizen quota of stored versions (UPL-02).
+UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="")
+UPLOAD_SCANNER_TIMEOUT = env.float("UPLOAD_SCANNER_TIMEOUT", default=30.0)
+CITIZEN_UPLOAD_MAX_FILES = env.int("CITIZEN_UPLOAD_MAX_FILES", default=60)
+CITIZEN_UPLOAD_MAX_BYTES = env.int("CITIZEN_UPLOAD_MAX_BYTES", default=600 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_SIZE = 30 * 1024 * 1024
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to misses while Redis is away (core/cache.py); short timeouts keep that cheap.
+    CACHES = {"default": {"BACKEND": "core.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -191,9 +216,29 @@ CELERY_RESULT_BACKEND = None
 # Without a broker (laptop, unit tests) tasks run in the calling process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Reliability (REL-02): a task is acknowledged only once it has run, and a task whose worker died
+# (SIGKILL, OOM) goes back to the queue instead of being lost; every task is idempotent for that.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task is bounded: the soft limit raises inside the task (it records a failure), the hard
+# limit kills the child. A task may set a lower limit of its own, never none.
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_TIME_LIMIT = 15 * 60
+# Redis redelivers an unacknowledged message after the visibility timeout: it must exceed the
+# longest task and the longest countdown (the outbox's back-off is at most an hour), or a running
+# task would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "socket_timeout": 5,
+                                   "socket_connect_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request publishing a task while Redis is down must not hang: the business row and its outbox
+# row are committed already, and the relay (outbox_flush) enqueues them once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.5}
+# JSON only: a pickled message from whoever can write to Redis would run code in the worker.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every five minutes: retry e-mails whose SMTP attempt failed (the outbox never loses a message).
@@ -211,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
     # Daily at 10:00: remind citizens that tomorrow is the last day to upload the enrolment documents.
     "applications-upload-reminders": {"task": "enrollment.tasks.upload_reminders_task",
                                       "schedule": crontab(hour=10, minute=0)},
+    # Every ten minutes: queue again generated documents whose render task the broker lost (REL-03).
+    "documents-requeue": {"task": "documents.tasks.documents_requeue_task", "schedule": timedelta(minutes=10)},
+    # Daily at 02:30 Moscow time: destroy expired and withdrawn personal data, with destruction acts (PDN-03).
+    "privacy-destroy-expired": {"task": "privacy.tasks.destroy_expired_personal_data_task",
+                                "schedule": crontab(hour=2, minute=30)},
 }
 
 EMAIL_URL = env.str("EMAIL_URL", default="filemail://var/mail")
@@ -242,7 +292,18 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"  # the generic 403 page with the request ID (CFG-02)
+# Sessions (SESS-03, SESS-05): stored server-side in the database behind the cache, so a Redis
+# restart logs nobody out; they hold only ids and timestamps, never personal data.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_AGE = 60 * 60 * 12  # the cookie never outlives the longest absolute lifetime below
+# Staff see many citizens' data: 30 minutes idle, 12 hours at most (FSTEC УПД.10).
+STAFF_SESSION_IDLE_SECONDS = 30 * 60
+STAFF_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# Citizens see only their own file and upload scans that take time to prepare: 60 minutes idle,
+# 12 hours at most (a fresh e-mailed link logs them in again).
+CITIZEN_SESSION_IDLE_SECONDS = 60 * 60
+CITIZEN_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -258,11 +319,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Error reports (ADMINS mail, the 500 page in DEBUG) never carry passport or SNILS values (PDN-11).
+DEFAULT_EXCEPTION_REPORTER = "privacy.reporting.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.reporting.PersonalDataReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # One record, one line: CR/LF and control characters from user data are escaped (LOG-05).
+    "formatters": {"plain": {"()": "accounts.security_log.SingleLineFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Passport and SNILS numbers are masked in every record (PDN-10, LOG-06).
+    "filters": {"mask_pd": {"()": "privacy.reporting.MaskPersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pd"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # flow.security: authentication events (LOG-02), see accounts/security_log.py.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}, "flow.security": {"level": "INFO"}},
 }

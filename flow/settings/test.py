@@ -16,6 +16,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)} if env.str(
     "TEST_DATABASE_NAME", default=None) else {}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as in production: a dropped connection is replaced (R1)
 
 # A tiny aggregate for testing core's FSM helper and access door without domain apps.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import CampaignParticipation, Signatory
 from documents.models import GeneratedDocument
 from documents.selectors import signatory_for
-from documents.services import document_create, document_render
+from documents.services import document_create, document_enqueue, document_render
 from enrollment.models import Application, WithdrawalRequest
 from orders.models import Order, OrderEvent
 from orders.services.orders import apply_order, assignment_refusals
@@ -194,7 +194,7 @@ def order_document_generate(*, order: Order, actor) -> GeneratedDocument:
     order.document = document
     from orders.tasks import order_render_task
 
-    transaction.on_commit(lambda: order_render_task.delay(document_id=document.pk))
+    document_enqueue(document.pk, order_render_task)
     return document
 
 

@@ -24,7 +24,7 @@ from core.fsm import InvalidTransition, run_transition
 from core.mail import send_templated_mail
 from documents.models import GeneratedDocument, Signature
 from documents.selectors import signatory_for
-from documents.services import document_create, document_render, signature_store
+from documents.services import document_create, document_enqueue, document_render, signature_store
 from documents.validators import validate_pdf_file
 from programs import selectors_contracts as selectors
 from programs.models import AddOnAgreement, CostProposal, Program, TrainingContract
@@ -66,8 +66,7 @@ def _operator_organization(actor) -> Organization:
 def _enqueue_render(task_name: str, document: GeneratedDocument) -> None:
     from programs import tasks
 
-    task, document_id = getattr(tasks, task_name), document.pk
-    transaction.on_commit(lambda: task.delay(document_id=document_id))
+    document_enqueue(document.pk, getattr(tasks, task_name))
 
 
 def _absolute(obj) -> str:

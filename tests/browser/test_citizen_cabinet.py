@@ -142,7 +142,9 @@ def test_a_citizen_goes_through_the_cabinet(new_page, live_server, world, tmp_pa
     assert PROGRAM_TITLE in page.locator(".cabinet-summary").inner_text()
     shot("notifications")
 
-    # 1. Notifications.
+    # 1. Consents (each its own box, not ticked beforehand) and notifications.
+    page.check("#id_consent_processing")
+    page.check("#id_consent_transfer")
     _save(page, "Включить уведомления")
     assert "Уведомления включены" in page.locator(".messages").inner_text()
     shot("personal-data")

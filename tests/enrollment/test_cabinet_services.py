@@ -42,8 +42,11 @@ def _education(application, citizen, data=None, **files):
 def test_switching_on_notifications_is_recorded_once(citizen):
     application = citizen_application(citizen, notified=False)
 
-    first = services.notifications_enable(application=application, actor=citizen).notifications_enabled_at
-    again = services.notifications_enable(application=application, actor=citizen).notifications_enabled_at
+    consents = ("processing", "transfer")
+    first = services.notifications_enable(application=application, actor=citizen,
+                                          consents=consents).notifications_enabled_at
+    again = services.notifications_enable(application=application, actor=citizen,
+                                          consents=consents).notifications_enabled_at
 
     assert first is not None
     assert first == again

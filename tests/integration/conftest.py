@@ -1,5 +1,6 @@
 """A real Celery worker process, against the test database and Redis (CI: PostgreSQL + Redis)."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -10,6 +11,44 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+# A fault test that hangs is a failure, not a stuck CI job: each one is bounded.
+FAULT_TEST_SECONDS = 60
+
+
+@pytest.fixture(autouse=True)
+def bounded_in_time(request):
+    """Fail a fault test (tests/integration/test_fault_*.py) that runs longer than a minute."""
+    if not request.node.path.name.startswith("test_fault_"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TimeoutError(f"{request.node.name} exceeded {FAULT_TEST_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(FAULT_TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def invariant(request):
+    """Print a fault test's invariant line (`R<n> invariant: …`) on the terminal even when pytest
+    captures output, so that CI's log shows what each fault test checked."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def report(line: str) -> None:
+        if reporter is None or capture is None:
+            print(line)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_line(line)
+    return report
 
 
 @pytest.fixture
