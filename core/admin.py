@@ -1,10 +1,10 @@
-"""Admin for the building blocks: the outbox and export jobs (read-only, for support) and the
-production-calendar corrections (edited by admins)."""
+"""Admin for the building blocks: the outbox, export jobs and feed import runs (read-only, for
+support) and the production-calendar corrections (edited by admins)."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.mail import outbox_requeue
-from core.models import ExportJob, OutgoingEmail, WorkingDayOverride
+from core.models import ExportJob, ImportRun, OutgoingEmail, WorkingDayOverride
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,6 +54,24 @@ class ExportJobAdmin(ReadOnlyAdmin):
     search_fields = ("title", "kind", "owner__email", "owner__last_name")
     readonly_fields = ("owner", "kind", "title", "params", "format", "status", "total_rows", "done_rows",
                        "file", "error", "created_at", "started_at", "finished_at", "expires_at")
+    fields = readonly_fields
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    """Who delivered which feed file and what it changed, with its row-error report (personal data
+    masked). Only feed importers (operator reviewers, ops) have the view permission; the report
+    of a run is never shown to partners (they have no admin)."""
+
+    list_display = ("started_at", "source", "kind", "file_name", "status", "created", "updated", "unchanged",
+                    "rejected", "initiator_label")
+    list_filter = ("source", "kind", "status", "started_at")
+    list_select_related = ("initiator",)
+    date_hierarchy = "started_at"
+    search_fields = ("file_name", "sha256", "initiator_label")
+    readonly_fields = ("source", "kind", "file_name", "sha256", "status", "duplicate_of", "initiator",
+                       "initiator_label", "started_at", "finished_at", "rows", "created", "updated", "unchanged",
+                       "rejected", "counts", "message", "errors_total", "errors")
     fields = readonly_fields
 
 

@@ -52,7 +52,7 @@ class FeedImportAdminMixin:
     feed_import_kinds: list          # [(kind, label)] offered in the form
     feed_import_help: str            # the file field's help text
     feed_import_feeds: dict          # kind → Feed class (for the outcome labels)
-    feed_import_run: Callable        # (kind=, source=, name=, dry_run=, initiator=) -> ImportResult
+    feed_import_run: Callable        # (kind=, source=, name=, dry_run=, initiator=, user=) -> ImportResult
     feed_import_allowed: Callable    # (user) -> bool
     change_list_template = "admin/feed_import_change_list.html"
 
@@ -116,7 +116,8 @@ class FeedImportAdminMixin:
         feed = self.feed_import_feeds[stash["kind"]]
         try:
             result = self.feed_import_run(kind=stash["kind"], source=stash["data"], name=stash["name"],
-                                          dry_run=dry_run, initiator=f"admin ({request.user.email})")
+                                          dry_run=dry_run, initiator=f"admin ({request.user.email})",
+                                          user=request.user)
             interrupted = ""
         except ImportInterrupted as exc:
             result, interrupted = exc.result, str(exc)

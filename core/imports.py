@@ -37,7 +37,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.exports import FORMULA_PREFIXES
@@ -47,6 +48,13 @@ logger = logging.getLogger(__name__)
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_JSON_LINE = 1024 * 1024
+# A cell longer than this is the row's problem (no column of any feed holds more than a few
+# thousand characters); the row is rejected, the rest of the file imported.
+MAX_CELL = 64 * 1024
+# The csv module refuses a field over 128 KiB by raising mid-file, which would make one oversized
+# cell sink the whole file. Flow reads only files up to MAX_BYTES (memory is bounded by that cap),
+# so the parser may take any field that fits, and MAX_CELL rejects the row instead.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
 BATCH_SIZE = 1000
 # Tried in order; cp1251 is what Excel on Russian Windows writes when asked for plain "CSV".
 ENCODINGS = ("utf-8", "cp1251")
@@ -95,6 +103,7 @@ class Row:
     number: int
     values: dict[str, str]
     problem: str = ""
+    problem_column: str = ""
 
 
 @dataclass
@@ -108,6 +117,9 @@ class ImportResult:
     unusable: str = ""
     rows: int = 0
     sha256: str = ""
+    # The ImportRun that recorded this result, and the earlier run it repeats (a duplicate file).
+    run_id: int | None = None
+    duplicate_of: int | None = None
     _rejected_rows: set = field(default_factory=set, repr=False)
 
     def count(self, outcome: str, n: int = 1) -> None:
@@ -153,6 +165,9 @@ class Feed:
     # Outcome → label, in the order the summary prints them; the extra ones only when they happened.
     outcome_labels: dict[str, str] = {}
     extra_outcome_labels: dict[str, str] = {}
+    # Extra outcomes that are per-row and say the same thing when the file comes again (skipped rows);
+    # a duplicate file reports them as they were, and every other applied row as unchanged.
+    repeatable_outcomes: tuple[str, ...] = ()
 
     def handle_batch(self, rows: list[Row], result: ImportResult) -> None:
         raise NotImplementedError
@@ -303,6 +318,10 @@ def _csv_rows(file: ImportFile) -> Iterator[Row]:
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
+        huge = next((col for col, cell in zip(header, cells, strict=False) if len(cell) > MAX_CELL), None)
+        if huge is not None:  # checked first: the oversized text is never copied
+            yield Row(number, dict.fromkeys(file.columns, ""), _too_long_cell(), huge)
+            continue
         values = {col: cell.strip() for col, cell in zip(header, cells, strict=False) if col}
         values.update((c, "") for c in file.columns if c not in values)
         extra = [c for c in cells[len(header):] if c.strip()]
@@ -310,11 +329,19 @@ def _csv_rows(file: ImportFile) -> Iterator[Row]:
         yield Row(number, values, problem)
 
 
+def _too_long_cell() -> str:
+    return _("Значение длиннее %(max)d символов: строка не импортирована.") % {"max": MAX_CELL}
+
+
 def _jsonl_rows(file: ImportFile) -> Iterator[Row]:
     for number, line in enumerate(file.text.splitlines(), start=1):
         if not line.strip():
             continue
         values, problem = _json_row(line)
+        huge = next((col for col, value in values.items() if len(value) > MAX_CELL), None)
+        if huge is not None:
+            yield Row(number, dict.fromkeys(file.columns, ""), _too_long_cell(), huge)
+            continue
         values.update((c, "") for c in file.columns if c not in values)
         yield Row(number, values, problem)
 
@@ -399,7 +426,7 @@ def _run_batch(batch: list[Row], feed: Feed, result: ImportResult, seen: dict[st
     good = []
     for row in batch:
         if row.problem:
-            batch_result.reject(row.number, "", row.problem)
+            batch_result.reject(row.number, row.problem_column, row.problem)
         elif not _is_repeated(row, feed.key_column, seen, batch_result):
             good.append(row)
     try:
@@ -423,6 +450,146 @@ def _is_repeated(row: Row, key_column: str | None, seen: dict[str, int], batch_r
         return True
     seen[key] = row.number
     return False
+
+
+# Recorded runs --------------------------------------------------------------------------------
+
+MAX_STORED_ERRORS = 1000
+# A run still "running" this long after its start died with its process (a worker killed past its
+# time limit): it no longer blocks the same file.
+STALE_RUN = dt.timedelta(hours=6)
+_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+# SNILS, phone and similar long numbers (not a number glued to letters or a hyphen, like РР-2026-000001).
+_LONG_NUMBER = re.compile(r"(?<![\w-])\+?\d(?:[\d\s()-]{8,16})\d(?![\w-])")
+
+
+def load_source(source: bytes | Path, *, max_bytes: int = MAX_BYTES) -> bytes | Path:
+    """The file's bytes when it is small enough to import (so that its sha256 is known before
+    anything runs); a path that cannot be read or is too big stays a path, and `import_data`
+    explains what is wrong with it."""
+    if isinstance(source, Path):
+        try:
+            if source.stat().st_size <= max_bytes:
+                return source.read_bytes()
+        except OSError:
+            pass
+    return source
+
+
+def mask_personal(text: str) -> str:
+    """Row-error reasons quote cell values; the stored report keeps e-mails and long numbers
+    (SNILS, phones) recognisable but not readable: `i***@example.org`, `*********45`."""
+    text = _EMAIL.sub(lambda m: f"{m[1]}***@{m[2]}", text)
+    return _LONG_NUMBER.sub(lambda m: re.sub(r"\d", "*", m[0][:-2]) + m[0][-2:], text)
+
+
+def run_recorded(feed: Feed, *, source: str, kind: str, data: bytes | Path, name: str = "", initiator: str = "",
+                 user=None, dry_run: bool = False, run) -> ImportResult:
+    """Run `run(data)` (the feed's import, returning its ImportResult) as a recorded ImportRun.
+
+    A file (by sha256) that a run of the same source and kind already imported cleanly, or that
+    is being imported right now, is not processed again: the run is recorded as a duplicate, with
+    the earlier run's applied rows counted as unchanged, and nothing is written (no rows, no
+    history, no e-mails). A file whose earlier run rejected rows is processed again: the rows that
+    failed may pass now (a program loaded since), and the feed's upserts keep the rest unchanged.
+    A dry run (the admin's preview) is not recorded."""
+    from core.models import ImportRun
+
+    digest = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
+    earlier = _blocking_run(source, kind, digest)
+    if earlier is not None:
+        return _duplicate(feed, earlier, digest, source=source, kind=kind, name=name, initiator=initiator,
+                          user=user, dry_run=dry_run)
+    if dry_run:
+        return run(data)
+    try:
+        with transaction.atomic():
+            record = ImportRun.objects.create(source=source, kind=kind, file_name=name[:255], sha256=digest,
+                                              initiator=user, initiator_label=initiator[:200])
+    except IntegrityError:  # the same file started a moment ago, in another process
+        earlier = _blocking_run(source, kind, digest)
+        if earlier is None:
+            raise
+        return _duplicate(feed, earlier, digest, source=source, kind=kind, name=name, initiator=initiator,
+                          user=user, dry_run=False)
+    try:
+        result = run(data)
+    except ImportInterrupted as exc:
+        _record_result(record, exc.result)
+        record.interrupt(str(exc))
+        record.save()
+        exc.result.run_id = record.pk
+        raise
+    except BaseException as exc:  # any other crash: the run must not stay "running"
+        record.interrupt(f"{type(exc).__name__}: {exc}")
+        record.save()
+        raise
+    _record_result(record, result)
+    if result.unusable:
+        record.refuse(result.unusable)
+    elif result.errors:
+        record.complete_with_errors()
+    else:
+        record.complete()
+    record.save()
+    result.run_id = record.pk
+    return result
+
+
+def _blocking_run(source: str, kind: str, digest: str):
+    """The completed or running run of this very file, if any (a stale "running" one is closed)."""
+    from core.models import ImportRun
+
+    if not digest:
+        return None
+    status = ImportRun.Status
+    runs = ImportRun.objects.filter(source=source, kind=kind, sha256=digest,
+                                    status__in=[status.COMPLETED, status.RUNNING])
+    for run in runs.order_by("started_at"):
+        if run.status == status.RUNNING and run.started_at < timezone.now() - STALE_RUN:
+            run.interrupt(_("Запуск не завершился: процесс остановлен."))
+            run.save()
+            continue
+        return run
+    return None
+
+
+def _duplicate(feed: Feed, earlier, digest: str, *, source, kind, name, initiator, user, dry_run) -> ImportResult:
+    from core.models import ImportRun
+
+    applied = sum(earlier.counts.get(o, 0) for o in feed.outcome_labels if o != "rejected")
+    result = ImportResult(rows=earlier.rows, sha256=digest, duplicate_of=earlier.pk)
+    result.count("unchanged", applied)
+    for outcome in feed.repeatable_outcomes:
+        if earlier.counts.get(outcome):
+            result.count(outcome, earlier.counts[outcome])
+    if earlier.status == ImportRun.Status.RUNNING:
+        note = _("Этот же файл сейчас загружается (загрузка № %(id)d, начата %(when)s): повторная загрузка "
+                 "ничего не изменила.")
+    else:
+        note = _("Этот файл уже импортирован (загрузка № %(id)d, %(when)s): повторная загрузка ничего не изменила.")
+    result.notes.append(note % {"id": earlier.pk, "when": formats.date_format(
+        timezone.localtime(earlier.started_at), "DATETIME_FORMAT")})
+    if not dry_run:
+        now = timezone.now()
+        record = ImportRun(source=source, kind=kind, file_name=name[:255], sha256=digest, initiator=user,
+                           initiator_label=initiator[:200], status=ImportRun.Status.DUPLICATE, duplicate_of=earlier,
+                           started_at=now, finished_at=now, message=result.notes[0])
+        _record_result(record, result)
+        record.save()
+        result.run_id = record.pk
+    return result
+
+
+def _record_result(record, result: ImportResult) -> None:
+    record.rows = result.rows
+    record.counts = {k: v for k, v in result.counts.items() if v}
+    record.created, record.updated = result.counts["created"], result.counts["updated"]
+    record.unchanged, record.rejected = result.counts["unchanged"], result.counts["rejected"]
+    record.errors_total = len(result.errors)
+    record.errors = [[e.row, e.column, mask_personal(e.reason)] for e in sorted(result.errors)[:MAX_STORED_ERRORS]]
+    if result.notes and not record.message:
+        record.message = "\n".join(result.notes)
 
 
 # Writing --------------------------------------------------------------------------------------

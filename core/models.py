@@ -184,3 +184,77 @@ class ExportJob(ProtectedStatusMixin, models.Model):
     def expire(self):
         pass
     expire.alters_data = True
+
+
+class ImportRun(ProtectedStatusMixin, models.Model):
+    """One delivery of a feed file (core.imports.run_recorded): who sent it, its sha256, what it
+    changed, and its row-error report. A file whose sha256 a completed run of the same source and
+    kind already has is recorded as a duplicate and not processed again (security checklist IMP-01)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("выполняется")
+        COMPLETED = "completed", _("импортирован")
+        COMPLETED_WITH_ERRORS = "completed_with_errors", _("импортирован, есть отклонённые строки")
+        DUPLICATE = "duplicate", _("повтор уже загруженного файла")
+        REFUSED = "refused", _("файл не принят")
+        INTERRUPTED = "interrupted", _("прерван")
+
+    source = models.CharField(_("источник"), max_length=40)
+    kind = models.CharField(_("вид файла"), max_length=40)
+    file_name = models.CharField(_("имя файла"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256 файла"), max_length=64, blank=True, db_index=True)
+    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("кто загрузил"))
+    initiator_label = models.CharField(_("запущен"), max_length=200, blank=True,
+                                       help_text=_("команда и пользователь ОС или сотрудник в админке"))
+    status = FSMField(_("статус"), max_length=30, choices=Status, default=Status.RUNNING, protected=True)
+    duplicate_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("повтор запуска"))
+    started_at = models.DateTimeField(_("начат"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("строк в файле"), default=0)
+    created = models.PositiveIntegerField(_("создано"), default=0)
+    updated = models.PositiveIntegerField(_("обновлено"), default=0)
+    unchanged = models.PositiveIntegerField(_("без изменений"), default=0)
+    rejected = models.PositiveIntegerField(_("отклонено строк"), default=0)
+    counts = models.JSONField(_("все итоги"), default=dict, blank=True)
+    # [[row, column, reason], …] with personal data masked; capped, `errors_total` has the full count.
+    errors = models.JSONField(_("отчёт об ошибках"), default=list, blank=True)
+    errors_total = models.PositiveIntegerField(_("ошибок всего"), default=0)
+    message = models.TextField(_("пояснение"), blank=True)
+
+    class Meta:
+        verbose_name = _("загрузка файла")
+        verbose_name_plural = _("загрузки файлов")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            # One running or cleanly completed run per file: a second delivery, even a concurrent
+            # one, cannot insert its own and is recorded as a duplicate instead.
+            models.UniqueConstraint(fields=["source", "kind", "sha256"], name="importrun_one_per_file",
+                                    condition=models.Q(status__in=["running", "completed"]) & ~models.Q(sha256="")),
+        ]
+
+    def __str__(self):
+        return f"{self.source}/{self.kind}: {self.file_name or self.sha256[:12]}"
+
+    @transition(field=status, source=Status.RUNNING, target=Status.COMPLETED)
+    def complete(self):
+        self.finished_at = timezone.now()
+    complete.alters_data = True
+
+    @transition(field=status, source=Status.RUNNING, target=Status.COMPLETED_WITH_ERRORS)
+    def complete_with_errors(self):
+        self.finished_at = timezone.now()
+    complete_with_errors.alters_data = True
+
+    @transition(field=status, source=Status.RUNNING, target=Status.REFUSED)
+    def refuse(self, reason: str):
+        self.message = reason
+        self.finished_at = timezone.now()
+    refuse.alters_data = True
+
+    @transition(field=status, source=Status.RUNNING, target=Status.INTERRUPTED)
+    def interrupt(self, reason: str):
+        self.message = reason[:2000]
+        self.finished_at = timezone.now()
+    interrupt.alters_data = True

@@ -2,7 +2,9 @@
 
 Templates extend `pdf/base.html` and reference assets with `{% static %}`. WeasyPrint fetches
 them through `StaticFilesURLFetcher`, which serves only files found by the staticfiles finders or
-storage and `data:` URIs; anything else is refused before any I/O, and WeasyPrint logs and skips it.
+storage and `data:` URIs of images and fonts (a QR code); anything else is refused before any I/O,
+and WeasyPrint logs and skips it. That also keeps attachments out: `<a rel=attachment>` would
+embed whatever the fetcher returned, and a `data:` file of any other type is refused (EXP-04).
 """
 import mimetypes
 import posixpath
@@ -50,12 +52,20 @@ class _StaticResponse(URLFetcherResponse):
         return self._path
 
 
+# `data:` URIs of these media types only: what a document shows, never a file to embed or a page.
+DATA_MEDIA_TYPES = ("image/", "font/", "application/font-", "application/x-font-")
+
+
 class StaticFilesURLFetcher(URLFetcher):
-    """WeasyPrint URL fetcher for static files and `data:` URIs only; raises ResourceRefused
-    for everything else (http, https, ftp, file: outside static) without opening anything."""
+    """WeasyPrint URL fetcher for static files and `data:` images and fonts only; raises
+    ResourceRefused for everything else (http, https, ftp, file: outside static, other data:)
+    without opening anything."""
 
     def fetch(self, url, headers=None):
         if url[:5].lower() == "data:":
+            media_type = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+            if not media_type.startswith(DATA_MEDIA_TYPES):
+                raise ResourceRefused(f"data: URI of type {media_type[:60] or 'text/plain'}")
             with DataHandler().data_open(Request(url)) as response:
                 return URLFetcherResponse(url, response.read(), dict(response.headers.items()))
         path = _find_static(_static_name(url))

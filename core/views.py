@@ -1,9 +1,12 @@
 """Error pages (a request ID for support, never a traceback, settings or SQL: CFG-02), the
 export job pages, and the development mail viewer."""
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -42,8 +45,19 @@ def page_not_found(request, exception=None):
     return _error(request, 404, "errors/404.html")
 
 
+# The database is away (restart, failover, network): not a bug but a moment to wait (§4 R1, I5).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
 @login_not_required
 def server_error(request):
+    """handler500: Django calls it inside its `except` block, so the exception is at hand. A lost
+    database connection gets 503 with Retry-After (clients and the proxy may retry) instead of 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        response = _error(request, 503, "errors/503.html")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return _error(request, 500, "errors/500.html")
 
 

@@ -5,9 +5,7 @@ one service and goes back to the cohort page with a success or the service's ref
 Consequential steps without a file ask for a confirmation (partials/confirm_form.html: the JS dialog,
 else a confirmation page); a signature upload carries its confirmation as a required checkbox.
 """
-from django.http import HttpResponse
 from django.shortcuts import render
-from django.template import engines
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -132,14 +130,6 @@ def _act_url(act: Act) -> str:
     return cohort_url(act.cohort_id, f"act-{act.pk}")
 
 
-# The page of a decision that lost the race to another reviewer's (§4 R7): HTTP 409, the shared
-# error layout; the act's link leads back to its current state.
-_CHANGED_ELSEWHERE = engines["django"].from_string("""{% extends "errors/_error.html" %}{% load i18n %}
-{% block error_title %}{{ heading }}{% endblock %}{% block error_code %}409{% endblock %}
-{% block error_heading %}{{ heading }}{% endblock %}
-{% block error_text %}{{ text }} <a href="{{ url }}">{% translate "Открыть акт" %}</a>{% endblock %}""")
-
-
 class _ChangedElsewhere(Exception):
     pass
 
@@ -163,12 +153,13 @@ def _decide(request, act: Act, call, success: str, url: str):
         return run(request, guarded, success, url)
     except _ChangedElsewhere:
         current = Act.objects.get(pk=act.pk)
-        return HttpResponse(_CHANGED_ELSEWHERE.render({
-            "heading": _("Акт изменён другим пользователем"),
+        # The page of a decision that lost the race (§4 R7): the act's link leads to its current state.
+        return render(request, "errors/409.html", status=409, context={
+            "heading": _("Акт изменён другим пользователем"), "link_label": _("Открыть акт"),
             "text": _("Пока вы принимали решение, акт № %(number)s изменил другой сотрудник: теперь он в статусе "
                       "«%(status)s». Ваше действие не выполнено.")
             % {"number": current.number, "status": current.get_status_display()},
-            "url": url}, request), status=409)
+            "url": url})
 
 
 @require_POST

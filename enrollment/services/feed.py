@@ -30,14 +30,15 @@ from accounts.services import citizen_login_links_issue
 from core.fsm import run_transition
 from core.imports import (
     BATCH_SIZE,
-    MAX_BYTES,
     CellError,
     Feed,
     ImportResult,
     Row,
     bulk_update_values,
     import_data,
+    load_source,
     parse_date,
+    run_recorded,
 )
 from core.mail import send_templated_mail_bulk
 from core.validators import normalize_snils, validate_snils
@@ -71,6 +72,19 @@ def _required_error() -> str:
 def normalise_name(value: str) -> str:
     """Trimmed, inner runs of spaces collapsed; letters (ё included) kept as they are."""
     return " ".join(value.split())
+
+
+# A name is letters (any alphabet: citizens of other countries apply too) joined by spaces,
+# hyphens, apostrophes or dots. Anything else — digits, `<`, `:`, `=` — is not a name but markup,
+# a script URL or a spreadsheet formula, and the row is refused (IMP-05).
+NAME_RE = re.compile(r"[^\W\d_]+(?:[ \-'’.]+[^\W\d_]+)*\.?")
+
+
+def name_error(value: str) -> str:
+    if NAME_RE.fullmatch(value):
+        return ""
+    return _("Недопустимые символы в имени «%(value)s»: допустимы буквы, пробел, дефис, апостроф и точка.") % {
+        "value": value[:100]}
 
 
 def parse_moment(value: str) -> dt.datetime:
@@ -268,6 +282,8 @@ class ApplicationFeed(Feed):
                                      (Citizen, "middle_name", names[2]), (Application, "rr_number", v["rr_number"])):
             if value:
                 _clean_field(model, column, value, column, errors)
+                if model is Citizen and (reason := name_error(value)):
+                    errors.append((column, reason))
         if errors:
             _reject_all(result, row, errors)
             return None
@@ -365,7 +381,13 @@ class ApplicationFeed(Feed):
         for item in fresh:
             citizen = by_snils.get(item.snils) or self._citizen_by_email(item, by_email, users, batch, result)
             if citizen is not None:
-                by_snils[item.snils] = by_email[item.email] = item.citizen = citizen
+                by_snils[item.snils] = item.citizen = citizen
+                # A known citizen keeps the e-mail Flow has: a row's other address is not theirs, so
+                # it must not refuse a later row of another person (a second delivery, where that
+                # row is in the next batch or alone, would accept it: the outcome must not depend
+                # on what else the file holds).
+                if citizen.pk is None or citizen.email.lower() == item.email:
+                    by_email[item.email] = citizen
                 matched.append(item)
         return matched
 
@@ -651,9 +673,11 @@ FEEDS: dict[str, type[Feed]] = {"applications": ApplicationFeed, "events": RREve
 
 
 def rr_import(*, kind: str, source: bytes | Path, name: str = "", dry_run: bool = False,
-              batch_size: int = BATCH_SIZE, initiator: str = "") -> ImportResult:
+              batch_size: int = BATCH_SIZE, initiator: str = "", user=None) -> ImportResult:
     """Import one РР file (`kind`: applications or events). Returns counts, row errors and the
-    exit code; `dry_run` rolls everything back (the admin's preview). `initiator` is logged."""
+    exit code; `dry_run` rolls everything back (the admin's preview). Each real run is recorded as
+    a core ImportRun (`initiator` says who ran it: the command and OS user, or `user` in the
+    admin); a file already imported cleanly is recorded as a duplicate and not processed again."""
     try:
         feed = FEEDS[kind]()
     except KeyError:
@@ -661,19 +685,23 @@ def rr_import(*, kind: str, source: bytes | Path, name: str = "", dry_run: bool 
                           % {"kind": kind, "kinds": ", ".join(FEEDS)}) from None
     if isinstance(source, Path):
         name = name or source.name
-        try:
-            if source.stat().st_size <= MAX_BYTES:
-                source = source.read_bytes()
-        except OSError:
-            pass  # core.imports explains what is wrong with the path
+    source = load_source(source)
+
+    def run(data: bytes | Path) -> ImportResult:
+        if isinstance(data, bytes):
+            return import_data(mark_undecodable_lines(data), feed, name=name, batch_size=batch_size,
+                               dry_run=dry_run)
+        return import_data(data, feed, name=name, batch_size=batch_size, dry_run=dry_run)
+
     with translation.override(settings.LANGUAGE_CODE):  # reasons and history in Russian, whoever imports
-        if isinstance(source, bytes):
-            digest = hashlib.sha256(source).hexdigest()
-            result = import_data(mark_undecodable_lines(source), feed, name=name, batch_size=batch_size,
-                                 dry_run=dry_run)
-            result.sha256 = digest if not result.unusable else ""
-        else:
-            result = import_data(source, feed, name=name, batch_size=batch_size, dry_run=dry_run)
-    logger.info("rr import %s%s by %s: file %s sha256 %s, %s, exit %d", kind, " (dry run)" if dry_run else "",
-                initiator or "?", name, result.sha256, dict(result.counts), result.exit_code)
+        result = run_recorded(feed, source="rr", kind=kind, data=source, name=name, initiator=initiator, user=user,
+                              dry_run=dry_run, run=run)
+    if isinstance(source, bytes) and not result.unusable:
+        # The digest of the file as delivered (before undecodable lines were marked).
+        result.sha256 = hashlib.sha256(source).hexdigest()
+    elif result.unusable:
+        result.sha256 = ""
+    logger.info("rr import %s%s by %s: file %s sha256 %s, %s, exit %d%s", kind, " (dry run)" if dry_run else "",
+                initiator or "?", name, result.sha256, dict(result.counts), result.exit_code,
+                f", duplicate of run {result.duplicate_of}" if result.duplicate_of else "")
     return result

@@ -35,9 +35,11 @@ from core.imports import (
     Row,
     bulk_update_values,
     import_data,
+    load_source,
     parse_date,
     parse_flag,
     parse_int,
+    run_recorded,
 )
 from core.validators import validate_inn
 from programs.models import Cohort, CohortEvent, Program, ProgramEvent
@@ -202,6 +204,7 @@ class ProgramFeed(Feed):
                        "academic_hours", "study_form")
     key_column = "odin_id"
     outcome_labels = OUTCOME_LABELS
+    repeatable_outcomes = ("skipped",)
     extra_outcome_labels = {"skipped": gettext_lazy("пропущено (не нацпроект)"),
                             "flag_removed": gettext_lazy("снята отметка нацпроекта (оставлены как есть)")}
 
@@ -582,19 +585,25 @@ FEEDS: dict[str, type[Feed]] = {"programs": ProgramFeed, "cohorts": CohortFeed, 
 
 
 def odin_import(*, kind: str, source: bytes | Path, name: str = "", dry_run: bool = False,
-                batch_size: int = BATCH_SIZE, initiator: str = "") -> ImportResult:
+                batch_size: int = BATCH_SIZE, initiator: str = "", user=None) -> ImportResult:
     """Import one Odin file (`kind`: programs, cohorts or results). Returns counts, row errors and
-    the exit code; `dry_run` rolls everything back (the admin's preview). `initiator` is logged."""
+    the exit code; `dry_run` rolls everything back (the admin's preview). Each real run is recorded
+    as a core ImportRun (`initiator`: the command and OS user, or `user` in the admin); a file
+    already imported cleanly is recorded as a duplicate and not processed again."""
     try:
         feed = FEEDS[kind]()
     except KeyError:
         raise UnknownFeed(_("Неизвестный вид файла Odin «%(kind)s»: ожидается %(kinds)s.")
                           % {"kind": kind, "kinds": ", ".join(FEEDS)}) from None
     name = name or getattr(source, "name", "")
+    source = load_source(source)
     with translation.override(settings.LANGUAGE_CODE):  # reasons and history in Russian, whoever imports
-        result = import_data(source, feed, name=name, batch_size=batch_size, dry_run=dry_run)
-    logger.info("odin import %s%s by %s: file %s sha256 %s, %s, exit %d", kind, " (dry run)" if dry_run else "",
-                initiator or "?", name, result.sha256, dict(result.counts), result.exit_code)
+        result = run_recorded(feed, source="odin", kind=kind, data=source, name=name, initiator=initiator, user=user,
+                              dry_run=dry_run, run=lambda data: import_data(data, feed, name=name,
+                                                                            batch_size=batch_size, dry_run=dry_run))
+    logger.info("odin import %s%s by %s: file %s sha256 %s, %s, exit %d%s", kind, " (dry run)" if dry_run else "",
+                initiator or "?", name, result.sha256, dict(result.counts), result.exit_code,
+                f", duplicate of run {result.duplicate_of}" if result.duplicate_of else "")
     return result
 
 

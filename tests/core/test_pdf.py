@@ -165,7 +165,9 @@ def test_the_fetcher_serves_a_static_font(url):
     assert response.content_type == "font/ttf"
 
 
-def test_the_fetcher_serves_data_uris(no_network):
-    response = StaticFilesURLFetcher().fetch("data:text/plain;base64,0J/RgNC40LLQtdGC")
+def test_the_fetcher_serves_image_data_uris_only(no_network):
+    response = StaticFilesURLFetcher().fetch("data:image/png;base64,0J/RgNC40LLQtdGC")
     assert response.read().decode() == "Привет"
-    assert response.content_type == "text/plain"
+    assert response.content_type == "image/png"
+    with pytest.raises(ResourceRefused):  # a data: "attachment" would embed a file in the PDF (EXP-04)
+        StaticFilesURLFetcher().fetch("data:application/octet-stream;base64,0J/RgNC40LLQtdGC")

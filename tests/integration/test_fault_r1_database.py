@@ -2,7 +2,7 @@
 requests (a server restart), in the middle of a request, and while the server is unreachable. The
 web application (gunicorn, persistent connections) and a Celery worker both reach PostgreSQL through
 a loopback proxy the test cuts. They recover without being restarted (CONN_HEALTH_CHECKS, Celery's
-Django fix-up); a request that loses its connection gets the generic 500 page, quickly (I5); nothing
+Django fix-up); a request that loses its connection gets the generic 503 page, quickly (I5); nothing
 acknowledged is lost (I1)."""
 import http.client
 import os
@@ -113,7 +113,7 @@ def test_r1_the_web_application_recovers_from_dropped_database_connections_witho
     # 2. Cut in the middle of a request: the session was read, the user query never arrives.
     proxy.cut_when_seen(b'"accounts_user"')
     status, _, body, took = logged_in_request()
-    assert status == 500
+    assert status == 503
     assert "Traceback" not in body
     assert "accounts_user" not in body
     assert citizen.email not in body
@@ -126,7 +126,7 @@ def test_r1_the_web_application_recovers_from_dropped_database_connections_witho
     target = proxy.target
     proxy.target = ("127.0.0.1", free_port())  # nothing listens there: connection refused
     status, _, body, took = logged_in_request()
-    assert status == 500
+    assert status == 503
     assert "Traceback" not in body
     assert took < 10, "connect_timeout bounds a request while the database is down"
     proxy.target = target
@@ -135,7 +135,7 @@ def test_r1_the_web_application_recovers_from_dropped_database_connections_witho
 
     assert gunicorn.poll() is None, "the application was never restarted"
     invariant(f"R1 invariant (web): {len(statuses)} requests {statuses}; 3 faults injected "
-          f"({proxy.cuts} connections reset), each answered by a generic 500 at most once, "
+          f"({proxy.cuts} connections reset), each answered by the generic 503 page at most once, "
           f"recovered on the next request with the same gunicorn process (pid {gunicorn.pid})")
 
 

@@ -65,7 +65,7 @@ def _fresh_cache():
 # CFG-02 generic error pages -------------------------------------------------------------------
 
 @override_settings(ROOT_URLCONF="tests.security.urls_errors")
-@pytest.mark.parametrize("status", [400, 403, 404, 500])
+@pytest.mark.parametrize("status", [400, 403, 404, 500, 503])
 def test_error_pages_show_the_request_id_and_nothing_technical(status):
     client = Client(raise_request_exception=False)
     response = client.get(f"/_errors/{status}/")
@@ -77,6 +77,14 @@ def test_error_pages_show_the_request_id_and_nothing_technical(status):
     for leak in ("Traceback", "SECRET", "SELECT", "secret_key", "RuntimeError", "SuspiciousOperation",
                  "PermissionDenied", LEAK, settings.SECRET_KEY):
         assert leak not in body, (status, leak)
+
+
+@override_settings(ROOT_URLCONF="tests.security.urls_errors")
+def test_a_lost_database_is_a_503_to_retry_not_a_500():
+    response = Client(raise_request_exception=False).get("/_errors/503/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Сервис временно недоступен" in response.content.decode()
 
 
 def test_a_csrf_failure_shows_the_generic_403_page(staff_a):

@@ -2,6 +2,7 @@
 pages can be checked without adding a failing URL to the real URLconf."""
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404, HttpResponse
 from django.urls import path
 
@@ -31,6 +32,11 @@ def server_error(request):
 
 
 @login_not_required
+def database_gone(request):
+    raise OperationalError(f"server closed the connection unexpectedly: {LEAK}")
+
+
+@login_not_required
 def too_big(request):
     raise RequestDataTooBig(LEAK)
 
@@ -45,6 +51,7 @@ urlpatterns = [
     path("_errors/403/", forbidden),
     path("_errors/404/", not_found),
     path("_errors/500/", server_error),
+    path("_errors/503/", database_gone),
     path("_errors/too-big/", too_big),
     path("_errors/read-post/", read_post),
     *flow_urls.urlpatterns,
