@@ -458,7 +458,8 @@ MAX_STORED_ERRORS = 1000
 # A run still "running" this long after its start died with its process (a worker killed past its
 # time limit): it no longer blocks the same file.
 STALE_RUN = dt.timedelta(hours=6)
-_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+# Anything shaped like an address, malformed ones too (`a@@b.ru`, `a@b`): they name a person as well.
+_EMAIL = re.compile(r"([^\s«»\"'@,;])[^\s«»\"'@,;]*@+([^\s«»\"'@,;]+)")
 # SNILS, phone and similar long numbers (not a number glued to letters or a hyphen, like РР-2026-000001).
 _LONG_NUMBER = re.compile(r"(?<![\w-])\+?\d(?:[\d\s()-]{8,16})\d(?![\w-])")
 

@@ -73,6 +73,7 @@ class AuditEvent(AppendOnlyModel):
         ALERT = "alert", _("подозрительная активность")
         CONSENT = "consent", _("согласие или отзыв")
         DESTROY = "destroy", _("уничтожение")
+        COMMAND = "command", _("команда сопровождения")
 
     actor = _user_reference(verbose_name=_("пользователь"))
     actor_label = models.CharField(_("пользователь (как был записан)"), max_length=254, blank=True)

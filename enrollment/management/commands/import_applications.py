@@ -4,20 +4,18 @@ Exit codes, as import_odin: 0 every row imported, 3 some rows rejected (the rest
 the error report), 1 the file is unusable (nothing imported), 4 interrupted by a database error
 (batches before it are saved; running the same file again is safe).
 """
-import getpass
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from core.imports import BATCH_SIZE, ImportInterrupted, ImportResult, write_error_report
 from enrollment.services.feed import FEEDS, rr_import
+from privacy.commands import PersonalDataCommand, mask, os_user
 
 EXIT_INTERRUPTED = 4
 ERRORS_PRINTED = 100
 
 
-class RRImportCommand(BaseCommand):
+class RRImportCommand(PersonalDataCommand):
     """One РР file of `kind` (see enrollment.services.feed.FEEDS)."""
 
     kind = ""
@@ -32,7 +30,7 @@ class RRImportCommand(BaseCommand):
     def handle(self, *args, file, errors, dry_run, batch_size, **options):
         try:
             result = rr_import(kind=self.kind, source=file, dry_run=dry_run, batch_size=max(1, batch_size),
-                               initiator=f"manage.py ({_os_user()})")
+                               initiator=f"manage.py ({os_user()})")
         except ImportInterrupted as exc:
             self.stderr.write(str(exc))
             self.stderr.write("Предыдущие пакеты записаны; повторный запуск с тем же файлом безопасен.")
@@ -48,7 +46,7 @@ class RRImportCommand(BaseCommand):
             self.stderr.write(f"{file}: файл не принят, ничего не импортировано. {result.unusable}")
             return
         for error in result.errors[:ERRORS_PRINTED]:
-            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {error.reason}")
+            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {mask(error.reason)}")
         if len(result.errors) > ERRORS_PRINTED:
             self.stderr.write(f"… и ещё ошибок: {len(result.errors) - ERRORS_PRINTED}")
         if result.errors:
@@ -69,9 +67,3 @@ class Command(RRImportCommand):
             "4 — прервано ошибкой базы данных.")
     kind = "applications"
 
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "?"

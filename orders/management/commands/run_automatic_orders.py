@@ -5,10 +5,11 @@ creates nothing new. Prints one line per order generated (or planned, with --dry
 that failed is reported and the command exits with an error after the others were generated."""
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from orders.services.automatic import automatic_orders_run
+from privacy.commands import PersonalDataCommand
 
 
 def _date(value: str) -> dt.date:
@@ -18,7 +19,7 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"Неверная дата «{value}»: нужен формат ГГГГ-ММ-ДД.") from None
 
 
-class Command(BaseCommand):
+class Command(PersonalDataCommand):
     help = "Формирует автоматические приказы за ночь (по умолчанию — сегодняшнюю)."
 
     def add_arguments(self, parser):

@@ -1,10 +1,11 @@
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from privacy.commands import PersonalDataCommand
 from privacy.retention import destroy_expired
 
 
-class Command(BaseCommand):
+class Command(PersonalDataCommand):
     help = ("Уничтожает персональные данные с истёкшим сроком хранения и после отзыва согласия, "
             "с актом об уничтожении (то же, что ночное задание).")
 

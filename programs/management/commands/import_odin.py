@@ -4,20 +4,18 @@ Exit codes: 0 every row imported, 3 some rows rejected (the rest imported; see t
 report), 1 the file is unusable or the kind unknown (nothing imported), 4 interrupted by a
 database error (batches before it are saved; running the same file again is safe).
 """
-import getpass
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from core.imports import BATCH_SIZE, EXIT_UNUSABLE, ImportInterrupted, ImportResult, write_error_report
+from privacy.commands import PersonalDataCommand, mask, os_user
 from programs.services.odin import FEEDS, UnknownFeed, odin_import
 
 EXIT_INTERRUPTED = 4
 ERRORS_PRINTED = 100
 
 
-class Command(BaseCommand):
+class Command(PersonalDataCommand):
     help = ("Импорт из Odin: программы (programs), потоки (cohorts) или результаты обучения (results) "
             "из CSV (с заголовком; «,» или «;») или JSON Lines. Коды выхода: 0 — всё импортировано, "
             "3 — часть строк отклонена, 1 — файл не принят, ничего не импортировано.")
@@ -33,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, kind, file, errors, dry_run, batch_size, **options):
         try:
             result = odin_import(kind=kind, source=file, dry_run=dry_run, batch_size=max(1, batch_size),
-                                 initiator=f"manage.py ({_os_user()})")
+                                 initiator=f"manage.py ({os_user()})")
         except UnknownFeed as exc:
             self.stderr.write(str(exc))
             sys.exit(EXIT_UNUSABLE)
@@ -51,7 +49,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}: файл не принят, ничего не импортировано. {result.unusable}")
             return
         for error in result.errors[:ERRORS_PRINTED]:
-            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {error.reason}")
+            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {mask(error.reason)}")
         if len(result.errors) > ERRORS_PRINTED:
             self.stderr.write(f"… и ещё ошибок: {len(result.errors) - ERRORS_PRINTED}")
         if result.errors:
@@ -65,9 +63,3 @@ class Command(BaseCommand):
         style = self.style.WARNING if result.errors else self.style.SUCCESS
         self.stdout.write(style(f"{prefix} {file.name} (строк с данными: {result.rows}): {summary}."))
 
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "?"
