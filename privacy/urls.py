@@ -5,6 +5,7 @@ from privacy import views
 
 app_name = "privacy"
 urlpatterns = [
+    path("policy/", views.policy, name="policy"),
     path("consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("my-data/", views.subject_data_download, name="subject_data"),
 ]

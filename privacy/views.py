@@ -1,6 +1,7 @@
 """The citizen's privacy pages: withdraw consent (with a confirmation) and download everything
 held about them. Citizens only (staff: 403); the citizen is the logged-in user's own."""
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +14,18 @@ from privacy import consent
 from privacy.audit import audit, client_ip
 from privacy.forms import WithdrawConsentForm
 from privacy.models import AuditEvent, SubjectAccessRequest
+from privacy.retention import categories, period_of
 from privacy.subject_access import subject_archive, subject_of
+
+
+@login_not_required
+def policy(request):
+    """The personal-data processing policy (152-FZ art. 18.1 p.2), linked from every page's footer
+    and so from every page that collects personal data (PDN-09); its retention table is the live
+    schedule the nightly destruction job follows."""
+    schedule = [(category.title, period_of(key).days, category.basis) for key, category in categories().items()]
+    return render(request, "privacy/policy.html", {"schedule": schedule,
+                                                   "withdrawal_days": consent.WITHDRAWAL_DESTROY_AFTER.days})
 
 
 def _subject(request) -> int:
