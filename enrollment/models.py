@@ -37,6 +37,17 @@ class Citizen(TimeStampedModel):
         VOCATIONAL = "vocational", _("Среднее профессиональное")
         HIGHER = "higher", _("Высшее")
 
+    class DataSource(models.TextChoices):
+        RABOTA_ROSSII = "rabota_rossii", _("Работа России")
+
+    class DataBasis(models.TextChoices):
+        # The citizen filed the application on the portal, which passes it to the operator of the
+        # measure: Flow receives the data from another operator, not from the citizen (152-FZ
+        # art. 18 p.3 asks for the source and the basis). Flow's own consents come later, in the cabinet.
+        RR_APPLICATION = "rr_application", _(
+            "Заявка гражданина на портале «Работа России» на участие в мероприятии по обучению, переданная "
+            "оператору мероприятия (152-ФЗ, ст. 6 ч. 1)")
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.PROTECT, related_name="citizen",
                                 verbose_name=_("учётная запись"))
     last_name = models.CharField(_("фамилия"), max_length=150)
@@ -68,6 +79,12 @@ class Citizen(TimeStampedModel):
                                    blank=True)
     vk_url = models.URLField(_("профиль ВКонтакте"), blank=True)
     notifications_enabled_at = models.DateTimeField(_("уведомления включены"), null=True, blank=True)
+    # Provenance of an imported citizen (IMP-09, 152-FZ art. 18 p.3); blank for citizens entered
+    # otherwise (demo data, tests) and for those imported before these fields existed.
+    source = models.CharField(_("источник сведений"), max_length=20, choices=DataSource, blank=True)
+    basis = models.CharField(_("правовое основание получения сведений"), max_length=20, choices=DataBasis,
+                             blank=True)
+    received_at = models.DateTimeField(_("сведения получены"), null=True, blank=True)
 
     objects = CitizenQuerySet.as_manager()
 
@@ -154,6 +171,9 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
                                  related_name="+", verbose_name=_("категория"))
     region = models.ForeignKey("accounts.Region", models.PROTECT, related_name="+", verbose_name=_("регион"))
     submitted_at = models.DateTimeField(_("подана на РР"))
+    # The moment of the version of the application on РР that Flow holds (the feed's `changed_at`, or
+    # `submitted_at` when the file has none): an older version delivered later is ignored (R6).
+    rr_changed_at = models.DateTimeField(_("изменено на РР"), null=True, blank=True)
     status = FSMField(_("статус"), max_length=30, choices=Status, default=Status.PRIMARY_DOCS_REQUIRED,
                       protected=True)
     is_active = models.BooleanField(_("активная"), default=True,

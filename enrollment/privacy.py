@@ -182,6 +182,10 @@ def collect(subject_id: int) -> SubjectData:
         return SubjectData()
     person = {str(Citizen._meta.get_field(name).verbose_name): getattr(citizen, name) for name in CITIZEN_FIELDS}
     person[str(Citizen._meta.get_field("region").verbose_name)] = str(citizen.region or "")
+    # Where the data came from (152-FZ art. 14 p.7.5): the feed records it for the citizens it creates.
+    for name in ("source", "basis"):
+        person[str(Citizen._meta.get_field(name).verbose_name)] = getattr(citizen, f"get_{name}_display")()
+    person[str(Citizen._meta.get_field("received_at").verbose_name)] = citizen.received_at
     applications, files = [], []
     for application in (Application.objects.filter(citizen=citizen)
                         .select_related("program", "partner", "cohort").order_by("submitted_at")):

@@ -3,9 +3,11 @@
 this module says what a row means (reference §2.1.1 rows 1, 9, 20, 21; docs/imports.md).
 
 Applications are upserted on `rr_number`: a re-delivered or overlapping file changes nothing,
-writes no event and sends no second e-mail. A citizen is found by SNILS, then by e-mail, or
-created (a User without a password plus a Citizen). The citizen's newest application is active.
-Every batch looks up and writes with a fixed number of statements, whatever its size.
+writes no event and sends no second e-mail. Each row is a version of the application dated by its
+`changed_at` (or `submitted_at`); a version older than the one Flow holds is ignored (fault R6).
+A citizen is found by SNILS, then by e-mail, or created (a User without a password plus a Citizen,
+with its provenance: IMP-09). The citizen's newest application is active. Every batch looks up
+and writes with a fixed number of statements, whatever its size.
 """
 import datetime as dt
 import functools
@@ -186,6 +188,7 @@ class _ApplicationRow:
     row: Row
     rr_number: str
     submitted_at: dt.datetime
+    changed_at: dt.datetime  # the version's moment: `changed_at`, or `submitted_at` when absent
     names: tuple[str, str, str]
     birth_date: dt.date
     snils: str
@@ -216,8 +219,10 @@ class _Batch:
 class ApplicationFeed(Feed):
     """Applications routed to the operator on РР (reference §2.1.1 row 1)."""
 
-    columns = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date", "snils",
-               "email", "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
+    # `changed_at` is optional: older РР exports do not have it (a row's version is then its filing).
+    required_columns = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date",
+                        "snils", "email", "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
+    columns = (*required_columns, "changed_at")
     required_values = ("rr_number", "submitted_at", "last_name", "first_name", "birth_date", "snils", "email",
                        "region_code", "program_odin_id")
     key_column = "rr_number"
@@ -231,7 +236,10 @@ class ApplicationFeed(Feed):
         "citizens_created": gettext_lazy("новых граждан"),
         "invitations": gettext_lazy("приглашений в личный кабинет"),
         "deactivated": gettext_lazy("заявок стали неактивными"),
+        # Counted among «без изменений» too: the row was read and deliberately not applied.
+        "stale": gettext_lazy("из них устаревшая версия (не применена)"),
     }
+    repeatable_outcomes = ("stale",)
 
     def __init__(self):
         self.programs: dict[str, Program | None] = {}
@@ -277,6 +285,10 @@ class ApplicationFeed(Feed):
         birth, submitted = values.get("birth_date"), values.get("submitted_at")
         if birth:
             errors.extend(("birth_date", reason) for reason in _birth_date_errors(birth, submitted))
+        changed = values.get("changed_at")
+        if changed and submitted and changed < submitted:
+            errors.append(("changed_at", _("Заявка не может быть изменена раньше, чем подана (%(submitted)s).")
+                           % {"submitted": v["submitted_at"]}))
         names = tuple(normalise_name(v[c]) for c in ("last_name", "first_name", "middle_name"))
         for model, column, value in ((Citizen, "last_name", names[0]), (Citizen, "first_name", names[1]),
                                      (Citizen, "middle_name", names[2]), (Application, "rr_number", v["rr_number"])):
@@ -287,9 +299,9 @@ class ApplicationFeed(Feed):
         if errors:
             _reject_all(result, row, errors)
             return None
-        return _ApplicationRow(row, v["rr_number"], submitted, names, birth, snils, values["email"],
-                               values.get("phone", ""), _region_code(v["region_code"]), v["program_odin_id"],
-                               v["cohort_odin_id"], v["category"].lower())
+        return _ApplicationRow(row, v["rr_number"], submitted, changed or submitted, names, birth, snils,
+                               values["email"], values.get("phone", ""), _region_code(v["region_code"]),
+                               v["program_odin_id"], v["cohort_odin_id"], v["category"].lower())
 
     def _load_references(self, items: list[_ApplicationRow]) -> None:
         """Programs, cohorts, regions and categories of the batch, one query each, cached for the file."""
@@ -329,7 +341,16 @@ class ApplicationFeed(Feed):
 
     def _update(self, application: Application, item: _ApplicationRow, batch: _Batch, result: ImportResult) -> str:
         """A known number: the same person and program, or the row is refused; cohort, category
-        and region follow РР. Returns the outcome, or "" when the row was rejected."""
+        and region follow РР. Returns the outcome, or "" when the row was rejected.
+
+        A version older than the one already applied is skipped whole (R6): files may arrive out of
+        order (a retransmit, a delayed export), and applying it would revert newer data. A version
+        of the same moment is compared as usual; a newer one is applied and its moment stored, even
+        when nothing else changed, so that a later-delivered version between the two is refused."""
+        if application.rr_changed_at is not None and item.changed_at < application.rr_changed_at:
+            result.count("stale")
+            return "unchanged"
+        newer = application.rr_changed_at is None or item.changed_at > application.rr_changed_at
         errors = []
         if application.citizen.snils != item.snils:
             errors.append(("snils", _("Заявка %(number)s уже есть в Flow у гражданина с другим СНИЛС.")
@@ -348,11 +369,16 @@ class ApplicationFeed(Feed):
             _reject_all(result, item.row, errors)
             return ""
         if not diff:
+            if newer:  # only the version's moment moves on: no history row, nothing a user sees
+                application.rr_changed_at, application.updated_at = item.changed_at, batch.now
+                batch.changed.append(application)
             return "unchanged"
         changes = "; ".join(f"{Application._meta.get_field(f).verbose_name}: {_display_old(application, f)} → "
                             f"{_display(incoming[f])}" for f in diff)
         for name in diff:
             setattr(application, name, incoming[name])
+        if newer:
+            application.rr_changed_at = item.changed_at
         application.updated_at = batch.now
         batch.changed.append(application)
         batch.events.append(ApplicationEvent(subject=application, transition="rr_update", source=application.status,
@@ -418,7 +444,9 @@ class ApplicationFeed(Feed):
             batch.users.append(user)
         citizen = Citizen(user=user, last_name=last, first_name=first, middle_name=middle, birth_date=item.birth_date,
                           snils=item.snils, email=item.email, phone=item.phone, region=self.regions[item.region_code],
-                          created_at=batch.now, updated_at=batch.now)
+                          # Where the data came from and on what basis (IMP-09, 152-FZ art. 18 p.3).
+                          source=Citizen.DataSource.RABOTA_ROSSII, basis=Citizen.DataBasis.RR_APPLICATION,
+                          received_at=batch.now, created_at=batch.now, updated_at=batch.now)
         batch.citizens.append(citizen)
         return citizen
 
@@ -451,6 +479,7 @@ class ApplicationFeed(Feed):
                     rr_number=item.rr_number, citizen=citizen, program=item.program, partner_id=item.program.partner_id,
                     cohort=item.cohort, category=self.categories.get(item.category_code),
                     region=self.regions[item.region_code], submitted_at=item.submitted_at,
+                    rr_changed_at=item.changed_at,
                     is_active=is_newest and item is newest, created_at=batch.now, updated_at=batch.now))
 
     def _write(self, batch: _Batch, result: ImportResult) -> None:
@@ -473,7 +502,7 @@ class ApplicationFeed(Feed):
                                               comment=_("Заявка получена с «Работы России»."))
                              for a in batch.applications]
         if batch.changed:
-            bulk_update_values(batch.changed, ["cohort", "category", "region", "updated_at"])
+            bulk_update_values(batch.changed, ["cohort", "category", "region", "rr_changed_at", "updated_at"])
         ApplicationEvent.objects.bulk_create(batch.events)
 
     # Invitations --------------------------------------------------------------------------
@@ -502,8 +531,9 @@ class ApplicationFeed(Feed):
 
 
 APPLICATION_LOADED = ("rr_number", "status", "citizen_id", "program_id", "cohort_id", "category_id", "region_id",
-                      "citizen__snils", "cohort__odin_id")
-ROW_PARSERS = {"submitted_at": parse_moment, "birth_date": parse_date, "email": parse_email, "phone": parse_phone}
+                      "rr_changed_at", "citizen__snils", "cohort__odin_id")
+ROW_PARSERS = {"submitted_at": parse_moment, "changed_at": parse_moment, "birth_date": parse_date,
+               "email": parse_email, "phone": parse_phone}
 
 
 def _birth_date_errors(birth: dt.date, submitted: dt.datetime | None) -> list[str]:

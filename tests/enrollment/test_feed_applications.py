@@ -26,21 +26,23 @@ from tests.programs.factories import CohortFactory, ProgramFactory
 pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "samples" / "rr_applications.csv"
-HEADER = ",".join(ApplicationFeed.columns)
+HEADER = ",".join(ApplicationFeed.required_columns)
+VERSIONED_HEADER = ",".join(ApplicationFeed.columns)  # with the optional `changed_at`
 INVITATION_SUBJECT = "Активные меры содействия занятости: ваш личный кабинет слушателя в Flow"
 
 
 def row(number, *, snils=None, email=None, program="p-1", cohort="c-1", birth="1985-05-17",
         submitted="2026-02-10T12:00:00+07:00", last="Петров", first="Пётр", middle="Петрович", region="70",
-        category="unemployed", phone="+7 913 555-00-00") -> str:
+        category="unemployed", phone="+7 913 555-00-00", changed=None) -> str:
+    """One row; with `changed`, a `changed_at` cell too (for `feed_file(..., versioned=True)`)."""
     snils = valid_snils(number) if snils is None else snils
     email = f"c{number}@example.org" if email is None else email
     return (f"РР-2026-{number:06d},{submitted},{last},{first},{middle},{birth},{snils},{email},{phone},{region},"
-            f"{program},{cohort},{category}")
+            f"{program},{cohort},{category}" + ("" if changed is None else f",{changed}"))
 
 
-def feed_file(*rows: str) -> bytes:
-    return ("\n".join([HEADER, *rows]) + "\n").encode()
+def feed_file(*rows: str, versioned: bool = False) -> bytes:
+    return ("\n".join([VERSIONED_HEADER if versioned else HEADER, *rows]) + "\n").encode()
 
 
 @pytest.fixture
@@ -96,6 +98,10 @@ def test_the_sample_shows_the_newest_application_active_and_normalised_names(dem
     assert application.partner_id == application.program.partner_id
     assert application.region_id == "54"
     assert application.category_id == "job_seekers"
+    # The sample has the optional `changed_at` for two rows; the others are dated by their filing.
+    assert application.rr_changed_at == dt.datetime(2026, 2, 5, 3, tzinfo=dt.UTC)
+    assert Application.objects.get(rr_number="РР-2026-000001").rr_changed_at == dt.datetime(2026, 1, 12, 3, 15,
+                                                                                           tzinfo=dt.UTC)
 
 
 # Bad rows ---------------------------------------------------------------------------------------
@@ -159,6 +165,32 @@ def test_each_check_has_a_russian_reason(program, cells, column, reason):
     assert not Application.objects.exists()
 
 
+@pytest.mark.parametrize(("changed", "reason"), [
+    ("2026-02-12T09:00:00", "Не указан часовой пояс"),
+    ("12.02.2026", "Ожидается дата и время ISO 8601"),
+    ("2026-02-09T12:00:00+07:00", "Заявка не может быть изменена раньше, чем подана (2026-02-10T12:00:00+07:00)."),
+])
+def test_a_bad_changed_at_is_a_row_error(program, changed, reason):
+    result = rr_import(kind="applications", source=feed_file(row(1, changed=changed), versioned=True))
+    assert [(e.row, e.column) for e in result.errors] == [(2, "changed_at")]
+    assert result.errors[0].reason.startswith(reason)
+    assert not Application.objects.exists()
+
+
+def test_a_new_application_keeps_the_moment_of_its_version(program):
+    """`changed_at` when the file has it, else the filing moment: the base of the out-of-order rule."""
+    rr_import(kind="applications", source=feed_file(row(1), row(2)))
+    rr_import(kind="applications", source=feed_file(row(3, changed="2026-02-11T08:00:00+03:00"),
+                                                    row(4, changed=""), versioned=True))
+    moments = dict(Application.objects.values_list("rr_number", "rr_changed_at"))
+    assert moments == {
+        "РР-2026-000001": dt.datetime(2026, 2, 10, 5, tzinfo=dt.UTC),
+        "РР-2026-000002": dt.datetime(2026, 2, 10, 5, tzinfo=dt.UTC),
+        "РР-2026-000003": dt.datetime(2026, 2, 11, 5, tzinfo=dt.UTC),
+        "РР-2026-000004": dt.datetime(2026, 2, 10, 5, tzinfo=dt.UTC),  # an empty cell: the filing moment
+    }
+
+
 def test_an_unusable_file_exits_with_1_and_writes_nothing(tmp_path, program):
     path = tmp_path / "rr.csv"
     path.write_bytes(b"rr_number,submitted_at\n\xd0\xa0\xd0\xa0-1,2026-01-01T00:00:00+03:00\n")
@@ -177,7 +209,7 @@ def test_a_semicolon_file_with_a_bom_and_json_lines_import_the_same(program):
               "first_name": "Анна", "middle_name": None, "birth_date": "1990-01-01", "snils": valid_snils(2),
               "email": "kim@example.org", "phone": 89135550000, "region_code": 70, "program_odin_id": "p-1",
               "cohort_odin_id": "", "category": ""}
-    assert set(values) == set(ApplicationFeed.columns)
+    assert set(values) == set(ApplicationFeed.required_columns)
     line = json.dumps(values, ensure_ascii=False)
     json_result = rr_import(kind="applications", source=line.encode(), name="rr.jsonl")
     assert (json_result.exit_code, json_result.counts["created"]) == (0, 1), json_result.errors
@@ -260,8 +292,9 @@ def test_several_new_applications_of_one_citizen_get_one_invitation_across_batch
 # Active and inactive ----------------------------------------------------------------------------
 
 def test_a_newer_application_switches_the_older_one_off_and_an_older_one_arrives_inactive(program):
-    existing = ApplicationFactory(citizen=CitizenFactory(snils=valid_snils(1)), program=program,
-                                  submitted_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    # An explicit number: the factory's sequence could equal a row's РР-2026-00000N, whatever ran before.
+    existing = ApplicationFactory(rr_number="РР-2025-000001", citizen=CitizenFactory(snils=valid_snils(1)),
+                                  program=program, submitted_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     rr_import(kind="applications", source=feed_file(row(2, snils=valid_snils(1), submitted="2026-01-01T00:00:00Z")))
     assert Application.objects.get(rr_number="РР-2026-000002").is_active is False
     existing.refresh_from_db()

@@ -12,19 +12,23 @@ from tests.programs.factories import CohortFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ",".join(ApplicationFeed.columns) + "\n"
+HEADER = ",".join(ApplicationFeed.required_columns)
 
 
-def applications_file(n: int, *, numbers_from: int, people_from: int | None = None, month: str = "02") -> bytes:
-    """n rows numbered from `numbers_from`, of n people from `people_from` (by default the same)."""
+def applications_file(n: int, *, numbers_from: int, people_from: int | None = None, month: str = "02",
+                      changed: str | None = None, category: str = "unemployed") -> bytes:
+    """n rows numbered from `numbers_from`, of n people from `people_from` (by default the same);
+    with `changed`, every row is a version of that moment (the `changed_at` column)."""
     people_from = numbers_from if people_from is None else people_from
+    version = "" if changed is None else f",{changed}"
 
     def one(i):
         person = people_from + i
         return (f"РР-{numbers_from + i:09d},2026-{month}-{1 + i % 28:02d}T12:00:00+03:00,Иванов,Иван,Иванович,"
                 f"1980-01-01,{valid_snils(person)},p{person}@example.org,+79130000000,70,p-{i % 3},c-{i % 3},"
-                f"unemployed\n")
-    return (HEADER + "".join(one(i) for i in range(n))).encode()
+                f"{category}{version}\n")
+    header = HEADER + ("" if changed is None else ",changed_at") + "\n"
+    return (header + "".join(one(i) for i in range(n))).encode()
 
 
 @pytest.fixture
@@ -48,11 +52,32 @@ def test_a_500_row_file_takes_a_bounded_number_of_queries(programs, django_asser
     assert newer.counts["created"] == newer.counts["deactivated"] == 500
 
 
+def test_versioned_updates_and_stale_versions_take_a_bounded_number_of_queries(programs,
+                                                                               django_assert_max_num_queries):
+    """R6: the version compare reads the stored moment with the applications the batch loads
+    anyway; a stale file writes nothing."""
+    import_data(applications_file(500, numbers_from=1), ApplicationFeed())
+    with django_assert_max_num_queries(20):  # one UPDATE … FROM (VALUES …) and the history rows
+        updated = import_data(applications_file(500, numbers_from=1, changed="2026-03-20T10:00:00+03:00",
+                                                category=""), ApplicationFeed())
+    assert updated.counts["updated"] == 500
+    with django_assert_max_num_queries(10):
+        stale = import_data(applications_file(500, numbers_from=1, changed="2026-03-19T10:00:00+03:00"),
+                            ApplicationFeed())
+    assert (stale.counts["unchanged"], stale.counts["stale"]) == (500, 500)
+    assert not Application.objects.exclude(category=None).exists()
+
+
 def shapes(n: int, offset: int) -> list[int]:
-    """Statements for: n new citizens, n newer applications of them, the same file again."""
+    """Statements for: n new citizens, n newer applications of them, the same file again, a newer
+    version of those applications, an older (stale) one."""
     later = applications_file(n, numbers_from=offset + 5000, people_from=offset, month="03")
+    update = applications_file(n, numbers_from=offset + 5000, people_from=offset, month="03",
+                               changed="2026-03-30T10:00:00+03:00", category="")
+    stale = applications_file(n, numbers_from=offset + 5000, people_from=offset, month="03",
+                              changed="2026-03-29T10:00:00+03:00")
     counts = []
-    for data in (applications_file(n, numbers_from=offset), later, later):
+    for data in (applications_file(n, numbers_from=offset), later, later, update, stale):
         with CaptureQueriesContext(connection) as queries:
             import_data(data, ApplicationFeed())
         counts.append(len(queries))

@@ -151,16 +151,79 @@ def test_older_events_delivered_after_newer_ones_do_not_overwrite_them(program):
     assert late.counts["unchanged"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "R6 out-of-order updates of a known application: the РР applications feed has no change moment "
-    "(submitted_at is the filing time) and Application stores none, so an older file delivered after a newer "
-    "one reverts the cohort. Needs Application.rr_changed_at (enrollment/models.py) and a `changed_at` column."))
 def test_an_older_update_of_a_known_application_does_not_revert_a_newer_one(program):
     rr_import(kind="applications", source=feed_file(row(1)))
-    newer, older = feed_file(row(1, cohort="c-2")), feed_file(row(1, cohort="c-1", phone="+7 913 555-00-01"))
-    rr_import(kind="applications", source=newer)
-    rr_import(kind="applications", source=older)  # generated before `newer`, delivered after it
-    assert Application.objects.get().cohort.odin_id == "c-2"
+    newer = feed_file(row(1, cohort="c-2", changed="2026-02-12T09:00:00+03:00"), versioned=True)
+    # Generated before `newer`, delivered after it (a delayed export); its other data differ too.
+    older = feed_file(row(1, cohort="c-1", phone="+7 913 555-00-01", changed="2026-02-11T09:00:00+03:00"),
+                      versioned=True)
+    assert rr_import(kind="applications", source=newer).counts["updated"] == 1
+    history = ApplicationEvent.objects.count()
+
+    late = rr_import(kind="applications", source=older)
+
+    application = Application.objects.select_related("cohort").get()
+    r6("an older version of a known application never replaces a newer one",
+       application.cohort.odin_id == "c-2" and ApplicationEvent.objects.count() == history)
+    assert application.rr_changed_at == dt.datetime(2026, 2, 12, 6, tzinfo=dt.UTC)
+    assert (late.exit_code, dict(late.counts)) == (0, {"unchanged": 1, "stale": 1})
+    assert "из них устаревшая версия (не применена): 1" in late.summary(
+        rr_feed.ApplicationFeed.outcome_labels, rr_feed.ApplicationFeed.extra_outcome_labels)
+
+
+def test_a_row_without_changed_at_is_dated_by_its_filing_and_is_stale_after_a_later_change(program):
+    """Older РР exports have no `changed_at`: such a row is the version of the filing moment."""
+    rr_import(kind="applications", source=feed_file(row(1, changed="2026-02-12T09:00:00+03:00"), versioned=True))
+    late = rr_import(kind="applications", source=feed_file(row(1, cohort="c-2", category="")))
+    application = Application.objects.select_related("cohort").get()
+    r6("a row without changed_at does not revert a version changed after the filing",
+       (application.cohort.odin_id, application.category_id) == ("c-1", "unemployed"))
+    assert late.counts["stale"] == 1
+
+
+def test_a_newer_version_without_visible_changes_still_moves_the_moment_on(program):
+    """v1 (filed) → v3 (same data, later) → v2 (cohort c-2, between them) delivered last: v2 is
+    older than what Flow holds, although v3 changed nothing one can see."""
+    rr_import(kind="applications", source=feed_file(row(1)))
+    v3 = rr_import(kind="applications", source=feed_file(row(1, changed="2026-02-14T09:00:00+03:00"),
+                                                         versioned=True))
+    assert dict(v3.counts) == {"unchanged": 1}
+    assert not ApplicationEvent.objects.filter(transition="rr_update").exists()  # nothing to show in history
+    v2 = rr_import(kind="applications", source=feed_file(row(1, cohort="c-2", changed="2026-02-13T09:00:00+03:00"),
+                                                         versioned=True))
+    application = Application.objects.select_related("cohort").get()
+    r6("a version between two delivered ones, arriving last, is refused",
+       application.cohort.odin_id == "c-1" and v2.counts["stale"] == 1)
+
+
+def test_a_newer_version_of_an_application_imported_before_versions_were_kept_is_applied(program):
+    """Applications imported before `rr_changed_at` existed have no moment: any version applies,
+    and from then on its moment is kept."""
+    application = ApplicationFactory(rr_number="РР-2026-000001", program=program,
+                                     cohort=program.cohorts.get(odin_id="c-1"),
+                                     citizen=CitizenFactory(snils=valid_snils(1), email="c1@example.org"))
+    assert application.rr_changed_at is None
+    rr_import(kind="applications", source=feed_file(row(1, cohort="c-2", changed="2026-02-12T09:00:00+03:00"),
+                                                    versioned=True))
+    older = rr_import(kind="applications", source=feed_file(row(1, cohort="c-1")))
+    application.refresh_from_db()
+    r6("the first versioned update of a legacy application sets the moment that later rows compare with",
+       application.cohort.odin_id == "c-2" and older.counts["stale"] == 1)
+    assert application.rr_changed_at == dt.datetime(2026, 2, 12, 6, tzinfo=dt.UTC)
+
+
+def test_the_same_moment_is_not_stale_and_a_stale_file_again_is_a_duplicate_that_says_so(program):
+    rr_import(kind="applications", source=feed_file(row(1, changed="2026-02-12T09:00:00+03:00"), versioned=True))
+    same = rr_import(kind="applications", source=feed_file(
+        row(1, cohort="c-2", changed="2026-02-12T09:00:00+03:00"), versioned=True))
+    assert dict(same.counts) == {"updated": 1}  # one version, corrected by РР: applied
+    stale = feed_file(row(1, cohort="c-1", changed="2026-02-11T09:00:00+03:00"), versioned=True)
+    first = rr_import(kind="applications", source=stale)
+    again = rr_import(kind="applications", source=stale)
+    assert again.duplicate_of == first.run_id
+    assert dict(again.counts) == dict(first.counts) == {"unchanged": 1, "stale": 1}
+    r6("a stale version delivered twice changes nothing",
+       Application.objects.select_related("cohort").get().cohort.odin_id == "c-2")
 
 
 # A retransmit after a partial failure ---------------------------------------------------------

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from core.imports import BATCH_SIZE, EXIT_UNUSABLE, ImportInterrupted, ImportResult, write_error_report
-from privacy.commands import PersonalDataCommand, mask, os_user
+from privacy.commands import PersonalDataCommand, os_user
 from programs.services.odin import FEEDS, UnknownFeed, odin_import
 
 EXIT_INTERRUPTED = 4
@@ -49,7 +49,7 @@ class Command(PersonalDataCommand):
             self.stderr.write(f"{file}: файл не принят, ничего не импортировано. {result.unusable}")
             return
         for error in result.errors[:ERRORS_PRINTED]:
-            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {mask(error.reason)}")
+            self.stderr.write(f"строка {error.row}, {error.column or '—'}: {error.reason}")
         if len(result.errors) > ERRORS_PRINTED:
             self.stderr.write(f"… и ещё ошибок: {len(result.errors) - ERRORS_PRINTED}")
         if result.errors:
