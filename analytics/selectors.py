@@ -20,7 +20,7 @@ the main path (DESIGN §4, reference §2.1.1), so the steps only shrink:
 `service_terminated` («Услуга прекращена», from РР) counts only as an application: the status no
 longer tells how far it had got. It is shown beside the funnel, with `expelled`. The conversion of
 a step is its count divided by the previous step's; all seven counts and the two side counts come
-from ONE aggregate query (conditional `Count(filter=Q(status__in=…))`).
+from ONE aggregate query (a count per status, summed into the steps).
 
 **Money**, per partner, for the chosen campaign (and partner filter; region, program, category and
 cohort month do not apply: a contract's quota is the partner's whole): the quotas (money, seats) and
@@ -199,12 +199,13 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def funnel(user, filters: Filters) -> Funnel:
-    counts = applications_for(user, filters).aggregate(
-        **{key: Count("pk", filter=Q(status__in=statuses)) if statuses else Count("pk")
-           for key, _label, statuses in FUNNEL_STEPS},
-        terminated=Count("pk", filter=Q(status=S.SERVICE_TERMINATED)),
-        expelled=Count("pk", filter=Q(status=S.EXPELLED)),
-    )
+    # One GROUP BY status (at most 19 rows), the steps summed here: on PostgreSQL a count per status
+    # is an index-only scan of (program, status) for a campaign, where nine conditional counts cost
+    # nine IN-list tests per application (at 1,000,000 applications: ~0.5 s of the page).
+    per_status = dict(applications_for(user, filters).values_list("status").annotate(n=Count("*")))
+    counts = {key: sum(n for status, n in per_status.items() if statuses is None or status in statuses)
+              for key, _label, statuses in FUNNEL_STEPS}
+    counts.update(terminated=per_status.get(S.SERVICE_TERMINATED, 0), expelled=per_status.get(S.EXPELLED, 0))
     first = counts["applications"]
     steps, previous = [], None
     for position, (key, label, _statuses) in enumerate(FUNNEL_STEPS, start=1):

@@ -1,42 +1,33 @@
-"""`make bench`: Flow's benchmarks on PostgreSQL, printed as a table and written to
-docs/performance.md (between the `bench` markers), with the machine, the date and the command.
+"""`make bench`: Flow's benchmarks on PostgreSQL and Redis, printed as a table and written to
+docs/performance.md, each figure beside the limit measured in the same run on the same machine.
 
-The harness of issue #8 starts here with its first figure, the operator's analytics page; the
-feed, list, export, document, outbox and orders-night figures land on the same harness.
-
-Each run builds a fresh database (`BENCH_DATABASE`, default flow_bench on the local server),
-migrates it, generates the data set with bulk inserts (the generator the analytics tests use, so
-the data the figures stand on is the data the tests check) and measures every figure as the median
-of `BENCH_RUNS` (default 5) after one warm-up. `BENCH_SCALE=small` is the smoke run `.ci/run` does
-so that the harness cannot rot; its figures are not written to docs/performance.md.
-"""
+A run builds a fresh database (`BENCH_DATABASE`, default flow_bench), migrates it, generates the
+data set (analytics.scale, `COPY`) and runs the figures of issue #8 (bench/figures/*), each the
+median of `BENCH_RUNS` (default 3) runs. `BENCH_SCALE=full` (default) has the issue's sizes;
+`BENCH_SCALE=small` is the smoke run of .ci/run (tiny sizes, under 3 minutes) and
+`BENCH_SCALE=medium` the full data set with fewer feed rows, e-mails and night cohorts; each writes
+its own labelled block (the smoke run only with `BENCH_WRITE_DOC=1`). For development,
+`BENCH_ONLY=feed,export` runs some figures only and `BENCH_REUSE_DATABASE=1` keeps the database
+(and data set) of an earlier run.
+Redis: `BENCH_REDIS` (default redis://127.0.0.1:6379/15), flushed by the bench — never a shared DB."""
 import os
-import platform
-import statistics
 import sys
 import time
-from pathlib import Path
+import traceback
 
-SCALES = {"small": 2_000, "full": 100_000}
-SCALE = os.environ.get("BENCH_SCALE", "full")
-DATABASE = os.environ.get("BENCH_DATABASE", "flow_bench")
-SERVER = os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+from bench import harness
 
-
-def fresh_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
+# In the order they run: the read-only figures on the generated data first, then those that add rows.
+FIGURES = ("analytics", "web", "export", "feed", "orders", "documents", "outbox")
 
 
 def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flow.settings.test")
+    os.environ["DATABASE_URL"] = harness.database_url()
+    os.environ["REDIS_URL"] = harness.REDIS
+    os.environ.setdefault("EMAIL_URL", "memorymail://")  # only the outbox figure's workers send, to its sink
+    os.environ.setdefault("MEDIA_ROOT", "/tmp/flow-bench-media")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
     django.setup()
@@ -45,94 +36,60 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def timed(call, runs: int = RUNS) -> tuple[float, list[float]]:
-    call()  # warm-up: caches, first connection, template loading
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), times
+def flush_redis() -> None:
+    import redis
 
-
-def bench_analytics(total: int) -> dict:
-    """The operator's analytics page on `total` generated applications: server time and queries."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    from accounts.models import Membership, Organization
-    from tests.analytics.support import generate
-    from tests.factories import CampaignFactory, MembershipFactory, OrganizationFactory, UserFactory
-
-    campaign = CampaignFactory()
-    started = time.perf_counter()
-    generate(campaign, total)
-    generated_in = time.perf_counter() - started
-    operator = OrganizationFactory(kind=Organization.Kind.OPERATOR, short_name="ФО")
-    user = UserFactory(email="bench-fo@example.org", is_staff=True)
-    MembershipFactory(organization=operator, role=Membership.Role.OPERATOR_REVIEWER, user=user)
-    client = Client()
-    client.force_login(user)
-    url = reverse("analytics:overview")
-
-    def page():
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-
-    median, times = timed(page)
-    with CaptureQueriesContext(connection) as queries:
-        page()
-    count = f"{total:,}".replace(",", "\u00a0")
-    return {"figure": f"Operator analytics page, {count} applications",
-            "value": f"{median * 1000:.0f} ms server time (runs: {', '.join(f'{t * 1000:.0f}' for t in times)}), "
-                     f"{len(queries)} queries",
-            "target": "≤ 300 ms, ≤ 15 queries", "met": median <= 0.300 and len(queries) <= 15,
-            "note": f"data generated in {generated_in:.0f} s"}
-
-
-def table(rows: list[dict]) -> str:
-    lines = ["| Figure | Measured | Target | Met |", "|---|---|---|---|"]
-    for row in rows:
-        lines.append(f"| {row['figure']} | {row['value']}; {row['note']} | {row['target']} | "
-                     f"{'yes' if row['met'] else 'NO'} |")
-    return "\n".join(lines)
-
-
-def write_doc(rows: list[dict], command: str) -> None:
-    from django.utils import timezone
-
-    block = "\n".join([
-        START,
-        f"Latest `make bench` run: {timezone.localtime():%Y-%m-%d %H:%M} (Moscow time), {platform.node()} "
-        f"({os.cpu_count()} CPUs, Python {platform.python_version()}), command `{command}`, "
-        f"median of {RUNS} runs after a warm-up.",
-        "",
-        table(rows),
-        END,
-    ])
-    text = DOC.read_text(encoding="utf-8")
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Benchmarks (`make bench`)\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    redis.Redis.from_url(harness.REDIS).flushdb()
 
 
 def main() -> int:
-    if SCALE not in SCALES:
-        print(f"BENCH_SCALE must be one of {', '.join(SCALES)}", file=sys.stderr)
+    import importlib
+
+    name = os.environ.get("BENCH_SCALE", "full")
+    if name not in harness.SCALES:
+        print(f"BENCH_SCALE must be one of {', '.join(harness.SCALES)}", file=sys.stderr)
         return 2
-    fresh_database()
+    only = [f for f in os.environ.get("BENCH_ONLY", "").split(",") if f]
+    scale = harness.SCALES[name]
+    started = time.perf_counter()
+    if not os.environ.get("BENCH_REUSE_DATABASE"):  # development: keep a database migrated by hand
+        harness.fresh_database()
     setup_django()
-    rows = [bench_analytics(SCALES[SCALE])]
-    print(table(rows))
-    if SCALE == "full":
-        write_doc(rows, "make bench")
-        print(f"written to {DOC}")
-    return 0 if all(row["met"] for row in rows) or SCALE == "small" else 1
+    flush_redis()
+    from bench.context import build
+
+    print(f"generating {scale.applications:,} applications ({scale.partners:,} partners, {scale.cohorts:,} cohorts)",
+          flush=True)
+    ctx = build(scale, reuse=bool(os.environ.get("BENCH_REUSE_DATABASE")))
+    print(f"  generated in {ctx.generated_in:.0f} s", flush=True)
+    rows, failed = [], False
+    for figure in FIGURES:
+        if only and figure not in only:
+            continue
+        print(f"figure: {figure}", flush=True)
+        figure_started = time.perf_counter()
+        try:
+            new = importlib.import_module(f"bench.figures.{figure}").run(ctx)
+        except Exception as exc:  # one broken figure must not hide the others
+            traceback.print_exc()
+            failed = True
+            new = [harness.result(figure, value=0, unit="", target="—", met=False, note=f"failed: {exc!r}"[:300])]
+        print(f"  {time.perf_counter() - figure_started:.0f} s", flush=True)
+        rows += new
+        print(harness.table(new).splitlines()[-1], flush=True)
+    elapsed = time.perf_counter() - started
+    print()
+    print(harness.table(rows))
+    print(f"\n{scale.name} run in {elapsed / 60:.1f} min (data generated in {ctx.generated_in:.0f} s)")
+    # The smoke run (CI) leaves docs/performance.md alone unless asked: its figures are not the targets'.
+    if not only and (scale.name != "small" or os.environ.get("BENCH_WRITE_DOC")):
+        command = "make bench" if scale.name == "full" else f"BENCH_SCALE={scale.name} make bench"
+        harness.write_doc(rows, command=command, scale_name=scale.name, elapsed=elapsed)
+        print(f"written to {harness.DOC}")
+    flush_redis()
+    if failed:
+        return 1
+    return 0 if scale.name == "small" or all(row["met"] is not False for row in rows) else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""Figure 1: the РР applications feed (enrollment.services.feed.rr_import, the real path: parsing,
+validation, citizens, applications, history, invitation e-mails in the outbox, their tasks queued on
+Redis). Three files of new applications (one per run: a new row cannot be imported twice), the last
+one re-delivered with the same rows (re-ordered, so that it is not refused as a duplicate file), and
+a file changing every row's region. The limit is PostgreSQL `COPY` of the same rows into a table of
+the application's shape with all its indexes; the peer is django-import-export on a sample."""
+import csv
+import datetime as dt
+import io
+import statistics
+import time
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from analytics.scale import valid_snils
+from bench.harness import RUNS, count, result
+from enrollment.models import Application, ApplicationEvent, Citizen
+from programs.models import CitizenCategory, Cohort
+
+COLUMNS = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date", "snils", "email",
+           "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
+_file_number = iter(range(1, 1_000_000))
+# Where rr_import's time goes (py-spy, 2,000 new applications, bench data, 2026-12-04; share of the
+# import's own time): invitation e-mails rendered one by one through the template engine 35 %; one
+# Celery publish (a Redis LPUSH round trip) per e-mail after commit 32 %; bulk_create of users,
+# citizens, applications, events and e-mails 15 %; parsing and validation the rest.
+PROFILE = ("py-spy: invitations rendered one by one 35 %, one Celery publish per e-mail 32 %, "
+           "bulk_create 15 %, parsing/validation the rest")
+
+
+def make_rows(total: int, serial: int, region: str = "70") -> list[tuple]:
+    """`total` new applications of new citizens for the generated programs (cohort starting later)."""
+    cohorts = list(Cohort.objects.filter(program__odin_id__startswith="scale-prog-",
+                                         start_date__gte=dt.date(2026, 5, 1)).select_related("program")
+                   .order_by("pk")[:500])
+    categories = list(CitizenCategory.objects.order_by("code").values_list("code", flat=True))
+    submitted = (timezone.now() - dt.timedelta(days=1)).isoformat(timespec="seconds")
+    first = (Citizen.objects.aggregate(top=Max("pk"))["top"] or 0) + serial * 10_000_000  # new on every run
+    rows = []
+    for i in range(total):
+        n = first + i
+        cohort = cohorts[i % len(cohorts)]
+        rows.append((f"РР-Б-{n:09d}", submitted, "Смирнова", "Анна", "Петровна", "1985-04-12",
+                     valid_snils(300_000_000 + n), f"feed{n}@bench.test",
+                     "+7 913 555-01-01", region, cohort.program.odin_id, cohort.odin_id,
+                     categories[i % len(categories)]))
+    return rows
+
+
+def to_csv(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def writes() -> int:
+    """Rows inserted, updated or deleted in the database so far (PostgreSQL's statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
+                       "WHERE relname NOT LIKE 'core_importrun%%' AND relname <> 'django_session'")
+        return cursor.fetchone()[0]
+
+
+def rr(data: bytes) -> tuple[float, object]:
+    from enrollment.services.feed import rr_import
+
+    started = time.perf_counter()
+    outcome = rr_import(kind="applications", source=data, name=f"bench-{next(_file_number)}.csv", initiator="bench")
+    return time.perf_counter() - started, outcome
+
+
+def copy_limit(rows: list[tuple]) -> float:
+    """COPY the rows, as applications, into a table of the same shape with every index (rolled back)."""
+    fields = [f for f in Application._meta.concrete_fields if f.attname != "id"]
+    now = timezone.now()
+    values = {"created_at": now, "updated_at": now, "citizen_id": 1, "program_id": 1, "partner_id": 1, "cohort_id": 1,
+              "category_id": "unemployed", "region_id": "70", "status": "primary_docs_required", "is_active": True,
+              "result": "", "expulsion_reason": "", "termination_reason": "", "originals_track_number": "",
+              "originals_comment": ""}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_feed_limit")
+        cursor.execute("CREATE TABLE bench_feed_limit (LIKE enrollment_application INCLUDING ALL)")
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY bench_feed_limit ({columns}) FROM STDIN") as copy:
+            for i, row in enumerate(rows, start=1):  # one active application per citizen (unique index)
+                values["rr_number"], values["submitted_at"], values["citizen_id"] = row[0], row[1], i
+                copy.write_row([values.get(f.attname) for f in fields])
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_feed_limit")
+    return elapsed
+
+
+def import_export_peer(rows: list[tuple]) -> float:
+    """django-import-export importing the same kind of rows into the same models; rows/s."""
+    from bench.import_export_peer import import_rows
+
+    started = time.perf_counter()
+    import_rows(rows)
+    return len(rows) / (time.perf_counter() - started)
+
+
+def run(ctx) -> list[dict]:
+    total = ctx.scale.feed_rows
+    files = [make_rows(total, serial=s + 1) for s in range(RUNS)]
+    limits, news, outcomes = [], [], []
+    for rows in files:
+        limits.append(total / copy_limit(rows))
+        elapsed, outcome = rr(to_csv(rows))
+        assert outcome.counts.get("created") == total, dict(outcome.counts)
+        news.append(total / elapsed)
+        outcomes.append(outcome)
+    limit, new = statistics.median(limits), statistics.median(news)
+    sample = make_rows(ctx.scale.import_export_rows, serial=9)
+    peer = import_export_peer(sample)
+    last = files[-1]
+    before = writes()
+    again = []
+    for _ in range(RUNS):
+        last = last[::-1]  # the same rows, another file (a byte-identical file is refused as a duplicate)
+        elapsed, outcome = rr(to_csv(last))
+        assert outcome.counts.get("unchanged") == total, dict(outcome.counts)
+        again.append(total / elapsed)
+    changed = writes() - before
+    updates = []
+    for region in ("54", "42", "22")[:RUNS]:
+        events_before = ApplicationEvent.objects.filter(transition="rr_update").count()
+        elapsed, outcome = rr(to_csv([row[:9] + (region,) + row[10:] for row in files[0]]))
+        assert outcome.counts.get("updated") == total, dict(outcome.counts)
+        assert ApplicationEvent.objects.filter(transition="rr_update").count() - events_before == total
+        updates.append(total / elapsed)
+    n = count(total)
+    counts = dict(outcomes[-1].counts)
+    return [
+        result(f"РР feed import, {n} new applications", value=new, unit="rows/s", limit=limit,
+               limit_label="COPY into a same-shape table with its indexes",
+               target="≥ 25 000 rows/s; ≥ 20× django-import-export",
+               met=new >= 25_000 and new >= 20 * peer,
+               note=f"runs {', '.join(f'{x:.0f}' for x in news)} rows/s; last file {counts}; {PROFILE}; "
+                    f"django-import-export {peer:.0f} rows/s on {count(len(sample))} rows (Flow {new / peer:.1f}×)"),
+        result(f"РР feed re-import, {n} unchanged", value=statistics.median(again), unit="rows/s", limit=limit,
+               limit_label="COPY, as above", target="≥ 150 000 rows/s, zero writes",
+               met=statistics.median(again) >= 150_000 and changed == 0,
+               note=f"{changed} rows written (import runs excluded); runs {', '.join(f'{x:.0f}' for x in again)}"),
+        result(f"РР feed import, {n} updates (region)", value=statistics.median(updates), unit="rows/s", limit=limit,
+               limit_label="COPY, as above", target="— (no target)", met=None,
+               note=f"each row one UPDATE and one history row; runs {', '.join(f'{x:.0f}' for x in updates)}"),
+    ]
