@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core.access import record_task_denial, scope_snapshot, task_scope_refusal
 from core.mail import send_templated_mail
 from core.models import ExportJob
 
@@ -53,6 +54,9 @@ BATCH = 500
 LOST_PENDING_AFTER = timedelta(minutes=10)
 # A running job older than this lost its worker (the task time limit is 15 minutes).
 LOST_RUNNING_AFTER = timedelta(hours=1)
+# The key of `ExportJob.params` holding the owner's scope when the export was started (never a
+# filter of a list page: those are plain words).
+SCOPE_PARAM = "__scope"
 # Excel and LibreOffice run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -131,8 +135,11 @@ def export_start(*, user, kind: str, params: Mapping, format: str = ExportJob.Fo
         raise ExportLimitReached(
             _("Одновременно формируется не больше %(max)s выгрузок. Дождитесь готовности предыдущих.")
             % {"max": MAX_ACTIVE_PER_USER}, code="limit")
-    job = ExportJob.objects.create(owner=user, kind=kind, title=str(spec.title), params=params,
-                                   format=format)
+    # The owner's scope rides with the job: the task refuses to build if it changed meanwhile (ACL-09).
+    # A user without any role has no scope to keep (the registered queryset alone decides).
+    scope = scope_snapshot(user)
+    job = ExportJob.objects.create(owner=user, kind=kind, title=str(spec.title),
+                                   params={**params, SCOPE_PARAM: scope} if scope else params, format=format)
     _enqueue(job.pk)
     return job
 
@@ -216,11 +223,21 @@ def _enqueue(job_id: int) -> None:
     transaction.on_commit(lambda: export_build_task.delay(job_id=job_id))
 
 
+class ScopeChanged(PermissionDenied):
+    """The owner lost (or gained) a role or an organisation between the start and the build."""
+
+
 def _queryset_for(spec: ExportSpec, job: ExportJob) -> QuerySet:
-    """The rows as the owner may see them now (access is checked again when the job runs)."""
-    if not job.owner.is_active:
-        raise PermissionDenied
-    return spec.queryset(job.owner, _query_dict(job.params))
+    """The rows as the owner may see them now: access is checked again when the job runs, against
+    the scope recorded when it was started, and fails closed (ACL-09)."""
+    params = dict(job.params)
+    snapshot = params.pop(SCOPE_PARAM, None)
+    reason = task_scope_refusal(job.owner, snapshot)
+    if reason is not None:
+        record_task_denial(user=job.owner, task="export_build", reason=reason, object_type="core.exportjob",
+                           object_id=job.pk)
+        raise ScopeChanged if reason == "scope_changed" else PermissionDenied
+    return spec.queryset(job.owner, _query_dict(params))
 
 
 def _write(job: ExportJob, spec: ExportSpec, queryset: QuerySet, fh) -> int:
@@ -290,6 +307,9 @@ def _fail(job_id: int, error: str) -> None:
 
 
 def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ScopeChanged):
+        return _("Выгрузка не сформирована: ваши права доступа изменились после её запуска. "
+                 "Если доступ к этим данным у вас есть, запустите выгрузку ещё раз.")
     if isinstance(exc, PermissionDenied):
         return _("Нет доступа к этим данным.")
     if isinstance(exc, UnknownExport):
@@ -359,7 +379,9 @@ def _csv_text(value) -> str:
 
 
 def _xlsx_value(value):
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    """XML cannot hold control characters: strip them first, then escape, so that `\x01=1+2`
+    does not turn into the formula `=1+2` once stripped (EXP-01)."""
+    return _escape(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str) -> str:

@@ -22,6 +22,15 @@ def outbox_send_task(self, *, email_id: int) -> None:
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries + 1).total_seconds()) from exc
 
 
+@shared_task(acks_late=True)
+def outbox_send_batch_task(*, email_ids: list[int]) -> int:
+    """Send a bulk send's rows over one SMTP connection; failures are left to the beat's flush
+    (each row records its own attempt and back-off). Redelivery is safe: sent rows are skipped."""
+    from core.mail import outbox_send_batch
+
+    return outbox_send_batch(email_ids=email_ids)
+
+
 @shared_task
 def outbox_flush_task() -> int:
     """Beat: re-send what is still pending or failed (covers a worker lost mid-retry)."""

@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core import exports, queues
-from core.access import require
+from core.access import require, task_scope_refusal
 from core.models import ExportJob, OutgoingEmail
 
 
@@ -92,6 +92,9 @@ def export_download(request, pk):
         return render(request, "core/exportjob_expired.html", {"job": job}, status=410)
     if job.status != ExportJob.Status.READY:
         return redirect("core:export_detail", pk=job.pk)
+    # The file was built within the scope its owner had when starting it; an owner who has lost a
+    # role or organisation since then no longer gets it (ACL-09: fail closed, as the task does).
+    require(task_scope_refusal(request.user, job.params.get("__scope")) is None)
     try:
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.download_name(job))
     except FileNotFoundError:  # removed from storage by hand: as good as expired

@@ -26,6 +26,7 @@ from enrollment.models import (
 )
 from enrollment.permissions import may_support
 from enrollment.services import blanks, checks, withdrawals
+from privacy.masking import mask_snils
 
 EVENT_FIELDS = ("created_at", "actor", "transition", "source", "target", "comment")
 
@@ -60,11 +61,17 @@ class ApplicationDocumentInline(ReadOnlyInline):
 
 @admin.register(Citizen)
 class CitizenAdmin(ReadOnlyAdmin):
-    list_display = ("full_name", "snils", "email", "birth_date", "region")
+    # PDN-10: the list shows the SNILS masked (the reviewer tells people apart by the last digits,
+    # and searches by the full number); the citizen's page shows it in full.
+    list_display = ("full_name", "snils_masked", "email", "birth_date", "region")
     list_filter = ("region", "work_status", "education_level")
     search_fields = ("snils", "last_name", "first_name", "email")
     list_select_related = ("region",)
     exclude = ("user",)
+
+    @admin.display(description=_("СНИЛС"), ordering="snils")
+    def snils_masked(self, obj):
+        return mask_snils(obj.snils)
 
 
 @admin.register(Application)

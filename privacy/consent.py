@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from privacy.models import AuditEvent, Blocking, ConsentRecord
@@ -29,9 +29,12 @@ WITHDRAWAL_DESTROY_AFTER = timedelta(days=30)
 
 
 def consent_text(purpose: str, version: str | None = None) -> str:
-    """The exact text of a consent version, as shown to the citizen (the same bytes each time)."""
+    """The exact text of a consent version, as shown to the citizen (the same bytes each time).
+    Always the Russian text, whatever the interface language: that is the text the citizen signs,
+    and its SHA-256 must not depend on a language switch."""
     version = version or CURRENT_VERSIONS[purpose]
-    return render_to_string(f"privacy/consent/{purpose}_{version}.html").strip()
+    with translation.override("ru"):
+        return render_to_string(f"privacy/consent/{purpose}_{version}.html").strip()
 
 
 def text_sha256(text: str) -> str:

@@ -105,7 +105,7 @@ def application_list(request):
                      PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "enrollment/application_list.html", {
         "form": form, "page": page, "page_range": page.paginator.get_elided_page_range(page.number),
-        "rows": [{"application": a, "cells": [(c.key, c.value(a)) for c in columns]} for a in page.object_list],
+        "rows": [{"application": a, "cells": [(c.key, c.cell(a)) for c in columns]} for a in page.object_list],
         "columns": [{"key": c.key, "label": c.label, "search": filters["column_search"].get(c.key, "")}
                     for c in columns],
         "all_columns": [{"key": c.key, "label": c.label, "chosen": c.key in keys}

@@ -200,6 +200,9 @@ UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="")
 UPLOAD_SCANNER_TIMEOUT = env.float("UPLOAD_SCANNER_TIMEOUT", default=30.0)
 CITIZEN_UPLOAD_MAX_FILES = env.int("CITIZEN_UPLOAD_MAX_FILES", default=60)
 CITIZEN_UPLOAD_MAX_BYTES = env.int("CITIZEN_UPLOAD_MAX_BYTES", default=600 * 1024 * 1024)
+# django-import-export in the admin checks these model permissions (ADM-04); without them it checks none.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_SIZE = 30 * 1024 * 1024
 

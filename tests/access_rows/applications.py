@@ -9,22 +9,22 @@ the signed enrolment papers but never passports, blanks or personal scans (404) 
 (403); the operator reads everything and acts on nothing here (403). staff_a has no "may replace
 citizen documents" right in the world, so the replace and on-behalf pages answer 403.
 """
-from tests.access_rows import row
+from tests.access_rows import FORM, row
 
 ROWS = {
     "enrollment:application_list": row(302, 403, 200, 200, 200, 200),
-    "enrollment:column_set_save": row(302, 403, 302, 302, 302, 302, method="post",
+    "enrollment:column_set_save": row(302, 403, 302, 302, 302, 302, auditor=302, method="post",
                                       data={"name": "Мой набор", "cols": ["number", "status"]}),
     "enrollment:column_set_delete": row(302, 404, 404, 302, 404, 404, args=("column_set_b",), method="post"),
     "enrollment:application_detail": row(302, 404, 200, 404, 200, 200, args=("app_a",)),
-    "enrollment:application_edit": row(302, 404, 200, 404, 403, 403, args=("app_a",)),
-    "enrollment:document_replace": row(302, 404, 403, 404, 403, 403, args=("app_a",)),
+    "enrollment:application_edit": row(302, 404, 200, 404, 403, 403, args=("app_a",), methods=FORM),
+    "enrollment:document_replace": row(302, 404, 403, 404, 403, 403, args=("app_a",), methods=FORM),
     "enrollment:all_party_contract_upload": row(302, 404, 302, 404, 403, 403, args=("app_a",), method="post"),
     "enrollment:blanks_regenerate": row(302, 404, 302, 404, 403, 403, args=("app_a",), method="post"),
-    "enrollment:withdrawal_create": row(302, 404, 403, 404, 403, 403, args=("app_w_a",)),
-    "enrollment:qualification_edit": row(302, 404, 200, 404, 403, 403, args=("app_q_a",)),
+    "enrollment:withdrawal_create": row(302, 404, 403, 404, 403, 403, args=("app_w_a",), methods=FORM),
+    "enrollment:qualification_edit": row(302, 404, 200, 404, 403, 403, args=("app_q_a",), methods=FORM),
     "enrollment:qualification_file": row(302, 404, 200, 404, 404, 200, args=("app_q_a",)),
-    "enrollment:document_check": row(302, 404, 200, 404, 404, 403, args=("doc_passport_a",)),
+    "enrollment:document_check": row(302, 404, 200, 404, 404, 403, args=("doc_passport_a",), methods=FORM),
     "enrollment:document_file": row(302, 404, 200, 404, 200, 200, args=("doc_enrolment_a",)),
     "enrollment:document_preview": row(302, 404, 200, 404, 404, 200, args=("doc_passport_a",)),
     "enrollment:blank_file": row(302, 404, 200, 404, 404, 200, args=("blank_a",)),

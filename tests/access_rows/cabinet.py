@@ -26,7 +26,8 @@ APPLICATION = ("cabinet_application",)
 ROWS = {
     "cabinet:application": row(*CITIZEN_PAGE, args=APPLICATION),
     "cabinet:blanks": row(*CITIZEN_PAGE, args=APPLICATION),
-    "cabinet:notifications_enable": row(302, 302, 403, 403, 403, 403, method="post", args=APPLICATION),
+    # Without the two consents ticked the step comes back with the boxes marked (200).
+    "cabinet:notifications_enable": row(*CITIZEN_PAGE, method="post", args=APPLICATION),
     "cabinet:personal_save": row(*CITIZEN_PAGE, method="post", args=APPLICATION),
     "cabinet:education_save": row(*CITIZEN_PAGE, method="post", args=APPLICATION),
     "cabinet:enrolment_upload": row(*CITIZEN_PAGE, method="post", args=APPLICATION),

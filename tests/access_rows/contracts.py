@@ -3,7 +3,7 @@ generic document downloads. Objects belong to partner B and are in statuses B's 
 staff_a gets 404 everywhere (not its tenant), staff_b sees them, the operator sees everything."""
 from documents.models import Signature
 from programs.models import AddOnAgreement, CostProposal, TrainingContract
-from tests.access_rows import row
+from tests.access_rows import FORM, row
 from tests.programs.factories import CostProposalFactory
 from tests.programs.test_contract_support import addon_in, awaiting_program, contract_in, ready_document
 
@@ -22,7 +22,7 @@ def _row(expect, **kwargs):
 
 ROWS = {
     "programs:contract_list": row(302, 403, 200, 200, 403, 200),
-    "programs:contract_create": row(302, 403, 403, 403, 403, 200),
+    "programs:contract_create": row(302, 403, 403, 403, 403, 200, auditor=403, methods=FORM),
     "programs:contract_detail": _row(SEEN_BY_B, args=CONTRACT),
     "programs:contract_regenerate": _row(**OPERATOR_POST, args=CONTRACT),
     "programs:contract_sign_operator": _row(**OPERATOR_POST, args=CONTRACT),
@@ -30,7 +30,7 @@ ROWS = {
     "programs:contract_register": _row(**OPERATOR_POST, args=CONTRACT),
     "programs:contract_file": _row(SEEN_BY_B, args=("contract_b", "contracts_which_pdf")),
     "programs:addon_create": _row(**OPERATOR_POST, args=CONTRACT),
-    "programs:cost_proposal_create": _row((302, 404, 404, 200, 404, 403), args=CONTRACT),
+    "programs:cost_proposal_create": _row((302, 404, 404, 200, 404, 403), args=CONTRACT, methods=FORM),
     "programs:addon_detail": _row(SEEN_BY_B, args=ADDON),
     "programs:addon_generate": _row(**OPERATOR_POST, args=ADDON),
     "programs:addon_regenerate": _row(**OPERATOR_POST, args=ADDON),
@@ -40,7 +40,7 @@ ROWS = {
     "programs:addon_file": _row(SEEN_BY_B, args=("addon_b", "contracts_which_sig_operator")),
     "programs:cost_proposal_detail": _row(SEEN_BY_B, args=PROPOSAL),
     # Not rejected: the partner is sent back to the page with a message.
-    "programs:cost_proposal_edit": _row((302, 404, 404, 302, 404, 403), args=PROPOSAL),
+    "programs:cost_proposal_edit": _row((302, 404, 404, 302, 404, 403), args=PROPOSAL, methods=FORM),
     "programs:cost_proposal_sign": _row(**PARTNER_POST, args=PROPOSAL),
     "programs:cost_proposal_regenerate": _row(**PARTNER_POST, args=PROPOSAL),
     "programs:cost_proposal_approve": _row(**OPERATOR_POST, args=PROPOSAL),

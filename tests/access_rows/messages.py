@@ -6,14 +6,14 @@ and redirects to the mailing; partner B has no applications there, so staff B ge
 the refusal); partner staff and the operator read the log; the employment reviewer and citizens
 neither (403 on pages, 404 on a mailing). Partner B's staff get 404 on partner A's mailing.
 """
-from tests.access_rows import row
+from tests.access_rows import FORM, row
 
 SEND = {"subject": "Начало занятий", "body": "Занятия начинаются в понедельник.",
         "idempotency_key": "8f6a4a52-5d7b-4b0e-9a51-3c1f3f1a0a01"}
 
 ROWS = {
     "enrollment:message_list": row(302, 403, 200, 200, 403, 200),
-    "enrollment:message_compose": row(302, 403, 200, 200, 403, 403),
+    "enrollment:message_compose": row(302, 403, 200, 200, 403, 403, methods=FORM),
     "enrollment:message_send": row(302, 403, 302, 200, 403, 403, method="post", data=SEND),
     "enrollment:message_detail": row(302, 404, 200, 404, 404, 200, args=("message_a",)),
 }

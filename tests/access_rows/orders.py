@@ -20,7 +20,7 @@ from django.utils import timezone
 from documents.models import GeneratedDocument
 from enrollment.models import Application, Citizen, QualificationDocument
 from orders.models import OrderAssignment, OrderScan
-from tests.access_rows import row
+from tests.access_rows import FORM, row
 from tests.enrollment.factories import ApplicationFactory, CitizenFactory
 from tests.orders.factories import OrderFactory, applications_in, cohort_of
 
@@ -32,10 +32,10 @@ CHANGE_ORDER = (302, 403, 200, 404, 403, 403)
 
 ROWS = {
     "orders:order_list": row(*LIST),
-    "orders:order_create": row(302, 403, 200, 200, 403, 403),
+    "orders:order_create": row(302, 403, 200, 200, 403, 403, methods=FORM),
     "orders:order_detail": row(*SEE_ORDER, args=ORDER),
-    "orders:order_edit": row(*CHANGE_ORDER, args=ORDER),
-    "orders:order_scan": row(*CHANGE_ORDER, args=ORDER),
+    "orders:order_edit": row(*CHANGE_ORDER, args=ORDER, methods=FORM),
+    "orders:order_scan": row(*CHANGE_ORDER, args=ORDER, methods=FORM),
     # No application ticked: partner A's staff are sent back with the service's refusal.
     "orders:order_assign": row(302, 403, 302, 404, 403, 403, args=ORDER, method="post", data={"confirmed": "1"}),
     "orders:order_file": row(*SEE_ORDER, args=ORDER),

@@ -6,12 +6,12 @@ decided and asked nowhere; program_draft — partner A's filled-in card in revis
 region-70 decision of program_a; cohort_a — a cohort of program_a. Partner B's staff never see
 partner A's programs (404); the reviewer sees only programs asked in region 70.
 """
-from tests.access_rows import row
+from tests.access_rows import FORM, row
 
 ROWS = {
     "programs:list": row(302, 403, 200, 200, 200, 200),
     "programs:detail": row(302, 404, 200, 404, 200, 200, args=("program_a",)),
-    "programs:edit": row(302, 404, 200, 404, 404, 403, args=("program_draft",)),
+    "programs:edit": row(302, 404, 200, 404, 404, 403, args=("program_draft",), methods=FORM),
     "programs:send": row(302, 404, 302, 404, 404, 403, args=("program_draft",), method="post"),
     "programs:approve": row(302, 404, 403, 404, 404, 302, args=("program_review",), method="post",
                             data={"regions": ["70"]}),

@@ -49,12 +49,12 @@ def test_sleep_waits_and_once_fires_a_point_a_single_time(monkeypatch, tmp_path)
 def test_outbox_rows_whose_task_could_not_be_queued_are_left_due_for_the_relay(monkeypatch, mailoutbox):
     """REL-03: the broker refuses the on-commit publish; the caller's work still succeeds and the
     relay sends the rows at once (not only after the flush's grace period), each once."""
-    from core.tasks import outbox_send_task
+    from core.tasks import outbox_send_batch_task
 
     def broker_down(**kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(outbox_send_task, "delay", broker_down)
+    monkeypatch.setattr(outbox_send_batch_task, "delay", broker_down)  # a bulk send publishes batches
     emails = send_templated_mail_bulk(template="emails/accounts/citizen_login", messages=[
         (f"c{i}@example.org", {"user_name": "Пётр", "url": "https://flow.example.org/x", "valid_hours": 24})
         for i in range(2)])

@@ -200,3 +200,17 @@ def test_after_a_withdrawal_the_cabinet_says_so_and_collects_nothing_more(client
     assert "Вы отозвали согласие" in html
     with pytest.raises(ValidationError, match="отозвали согласие"):
         services.employment_proof_upload(application=consented_application, actor=citizen, files=[pdf_upload()])
+
+
+def test_the_consent_text_and_its_hash_do_not_depend_on_the_interface_language():
+    from django.utils import translation
+
+    from privacy.consent import consent_text, text_sha256
+
+    with translation.override("en"):
+        english_ui = consent_text("processing")
+    with translation.override("ru"):
+        russian_ui = consent_text("processing")
+    assert english_ui == russian_ui
+    assert "согласие" in english_ui
+    assert text_sha256(english_ui) == text_sha256(russian_ui)

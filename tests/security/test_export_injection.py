@@ -74,9 +74,6 @@ def test_xlsx_stores_every_formula_payload_as_text(injection_export):
     assert all(str(cell.value).startswith("'") for (cell,) in cells[:len(PAYLOADS)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/exports.py (not this helper's file): _xlsx_value strips control characters AFTER _escape, so "
-    "'\\x01=1+2' becomes the formula '=1+2' in XLSX. Fix: strip ILLEGAL_CHARACTERS_RE first, then escape."))
 def test_xlsx_a_control_character_before_a_formula_does_not_unmask_it(monkeypatch):
     monkeypatch.setattr(exports, "_registry", {})
     monkeypatch.setattr(exports, "_discovered", True)

@@ -13,7 +13,8 @@ from core.models import OutgoingEmail
 
 ROOT = Path(__file__).resolve().parents[2]
 # Loaded by the browser: src/href of scripts, styles, images, fonts, frames; CSS url()/@import.
-FETCHED = re.compile(r"""(?:<(?:script|img|iframe|source|video|audio|embed)\b[^>]*\bsrc|<link\b[^>]*\bhref)\s*=\s*["']?(?:https?:)?//"""
+FETCHED = re.compile(r"""(?:<(?:script|img|iframe|source|video|audio|embed)\b[^>]*\bsrc|<link\b[^>]*\bhref)"""
+                     r"""\s*=\s*["']?(?:https?:)?//"""
                      r"""|url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:url\()?\s*["']?(?:https?:)?//""", re.IGNORECASE)
 
 
@@ -23,7 +24,8 @@ def test_a_name_with_a_line_break_cannot_add_a_header(django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         email = send_templated_mail(to="owner@flow.test", template="emails/core/notice",
                                     context={"subject": f"Заявка {hostile}", "text": "Текст", "user_name": hostile})
-    assert "\r" not in email.subject and "\n" not in email.subject
+    assert "\r" not in email.subject
+    assert "\n" not in email.subject
     outbox_send(email_id=email.pk)
     [message] = mail.outbox
     assert message.recipients() == ["owner@flow.test"]
@@ -52,9 +54,9 @@ def test_the_content_security_policy_names_no_foreign_origin():
 def test_no_page_or_stylesheet_fetches_from_another_host(folder):
     offenders = []
     for path in (ROOT / folder).rglob("*"):
-        if path.suffix in {".html", ".css", ".js", ".svg"} and path.is_file():
-            if FETCHED.search(path.read_text(errors="replace")):
-                offenders.append(str(path.relative_to(ROOT)))
+        if (path.suffix in {".html", ".css", ".js", ".svg"} and path.is_file()
+                and FETCHED.search(path.read_text(errors="replace"))):
+            offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 
 
