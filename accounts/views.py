@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -45,6 +46,7 @@ TOTP_KEY_SESSION = "accounts:totp_key"
 PAGE_SIZE = 50
 
 
+@require_safe
 @login_not_required
 def home(request):
     """The site root sends each person to their own start page."""
@@ -58,6 +60,7 @@ def home(request):
     return redirect("accounts:login")
 
 
+@require_safe
 def staff_home(request):
     """The staff start page: what each role works on (work queues arrive with later issues)."""
     access = request.user.access
@@ -85,6 +88,8 @@ def _next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:
 
 # Staff login ----------------------------------------------------------------------------------
 
+# Outside Django's dispatch, which sends a logged-in user on before it looks at the method.
+@method_decorator(require_http_methods(["GET", "HEAD", "POST"]), name="dispatch")
 class LoginView(auth_views.LoginView):
     """E-mail and password; a user with an authenticator app goes on to the code page."""
 
@@ -106,6 +111,7 @@ class LogoutView(auth_views.LogoutView):
 
 # Passwords ------------------------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 @sensitive_post_parameters()
 def password_set(request, token):
@@ -134,12 +140,14 @@ def _link_invalid(request, *, kind: str):
     return render(request, "accounts/link_invalid.html", {"kind": kind})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def password_reset(request):
     """«Forgot password»: the same answer whether or not the e-mail is known."""
     return _link_request(request, services.password_reset_link_send, "accounts/password_reset.html")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def citizen_login(request):
     """Citizens log in by a personal link sent to the e-mail of their application."""
@@ -160,6 +168,7 @@ def _link_request(request, send, template: str):
     return render(request, template, {"form": form, "sent": request.GET.get("sent") == "1"})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def citizen_login_confirm(request, token):
     """The link from the citizen's e-mail: logs in once, then the cabinet."""
@@ -171,6 +180,7 @@ def citizen_login_confirm(request, token):
     return redirect("cabinet:home")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_post_parameters()
 def password_change(request):
     require(uses_password(request.user))
@@ -187,6 +197,7 @@ def password_change(request):
 
 # Second factor --------------------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def two_factor(request):
     """Bind an authenticator app (QR code + secret, confirmed by a code), or see that it is bound."""
     require(uses_password(request.user))
@@ -251,6 +262,7 @@ def two_factor_disable(request):
     return _two_factor_status(request, device, form)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def two_factor_verify(request):
     """After the password: the 6-digit code from the app, before any other page."""
     require(uses_password(request.user))
@@ -285,6 +297,7 @@ def staff_invite(request):
     return render(request, "accounts/staff_invite.html", {"form": form})
 
 
+@require_safe
 def staff_list(request):
     """Staff members: the operator sees all, partner staff their own organisations'."""
     require(may_view_staff_list(request.user))
@@ -328,6 +341,7 @@ def membership_replace_documents(request, pk):
     return redirect(_next_url(request, default="accounts:staff_list"))
 
 
+@require_safe
 def organization_list(request):
     """Organisations the user may see, with search (name, INN) and filters (kind, region)."""
     require(may_view_organizations(request.user))
@@ -341,6 +355,7 @@ def organization_list(request):
         "form": form, "page": page, "sort": filters.get("sort") or "name"})
 
 
+@require_safe
 def organization_detail(request, pk):
     """The organisation card: requisites, licence, bank details, signatories, contacts."""
     organization = get_for_user_or_404(selectors.organization_detail_queryset(), request.user, pk=pk)

@@ -5,12 +5,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from analytics import charts, selectors
 from analytics.forms import AnalyticsFilterForm
 from core.access import require
 
 
+@require_safe
 def overview(request):
     """Funnel, money and time for the chosen campaign and filters, as the user may see them."""
     require(selectors.may_view_analytics(request.user))

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import exports, queues
 from core.access import require, task_scope_refusal
@@ -68,6 +68,7 @@ EXPORTS_PER_PAGE = 20
 _EXPORT_CONTROL_FIELDS = {"csrfmiddlewaretoken", "export_format"}
 
 
+@require_safe
 def export_list(request):
     """The user's own exports, newest first."""
     page_obj = Paginator(exports.export_list_for(request.user), EXPORTS_PER_PAGE).get_page(
@@ -78,6 +79,7 @@ def export_list(request):
     })
 
 
+@require_safe
 def export_detail(request, pk):
     """Status and progress; while the job runs, htmx re-fetches the status panel every 2 s."""
     job = get_object_or_404(exports.export_list_for(request.user), pk=pk)
@@ -85,6 +87,7 @@ def export_detail(request, pk):
     return render(request, template, {"job": job})
 
 
+@require_safe
 def export_download(request, pk):
     """The file, to its owner only (anyone else gets 404); 410 once it has expired."""
     job = get_object_or_404(exports.export_list_for(request.user), pk=pk)
@@ -128,6 +131,7 @@ def export_start(request, kind):
 QUEUE_PAGE_SIZE = 50
 
 
+@require_safe
 def queue_detail(request, key):
     """One work queue's items, earliest due first (the overdue on top), 50 a page; the count on
     the home page is the same queryset's."""

@@ -37,3 +37,11 @@ def check_reminders_task() -> int:
     from enrollment.services.deadlines import check_reminders_send
 
     return check_reminders_send()
+
+
+@shared_task(acks_late=True)
+def storage_reconcile_task() -> int:
+    """Beat: delete stored files no row points to (personal data nobody can reach, UPL-08)."""
+    from enrollment.services.uploads import storage_reconcile
+
+    return len(storage_reconcile().deleted)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 
 from accounts import views as account_views
@@ -22,7 +23,9 @@ urlpatterns = [
     path("cabinet/", include("enrollment.urls")),
     path("privacy/", include("privacy.urls")),
     path("", include("core.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Django's view: POST sets the language, GET only redirects; other verbs are refused.
+    path("i18n/setlang/", login_not_required(require_http_methods(["GET", "HEAD", "POST"])(set_language)),
+         name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core.access import filter_for_user, get_for_user_or_404, require
 from documents.selectors import download_filename
@@ -83,6 +83,7 @@ def _ids(values) -> list[int]:
 
 # The list -------------------------------------------------------------------------------------
 
+@require_safe
 def order_list(request):
     """The orders the user sees: search by number, filters, sorting, pages of 50, CSV export."""
     require(may_view_orders(request.user))
@@ -104,6 +105,7 @@ def _own_cohorts(user):
     return cohorts if user.is_superuser else cohorts.filter(program__partner_id__in=user.access.partner_ids)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def order_create(request):
     """A manual order: requisites, optional scan; in automatic mode only extension orders."""
     require(may_create_orders(request.user))
@@ -121,6 +123,7 @@ def order_create(request):
     return render(request, "orders/order_form.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def order_edit(request, pk):
     """Number and dates, until the order is entered on РР (then only the scan may change)."""
     order = _get_partner_order(request, pk)
@@ -136,6 +139,7 @@ def order_edit(request, pk):
     return render(request, "orders/order_edit.html", {"order": order, "form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def order_scan(request, pk):
     """Attach the scan or replace it (old versions kept); after РР, with a confirmation."""
     order = _get_partner_order(request, pk)
@@ -155,6 +159,7 @@ def order_scan(request, pk):
 
 # The order's page -----------------------------------------------------------------------------
 
+@require_safe
 def order_detail(request, pk):
     """Requisites, files and scan history, the assigned applications, history; for the partner's
     staff the cohort's applications the order may still go to, with a bulk assignment."""
@@ -248,6 +253,7 @@ def _dashboard_url(request) -> str:
     return f"{url}?partner={partner}" if partner else url
 
 
+@require_safe
 def portal_dashboard(request):
     """"Работа с приказами": the enrolment and expulsion orders with the applications still to enter
     on РР, the qualification documents, overdue items marked; the operator's counts per partner."""

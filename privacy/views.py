@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from core.access import require
 from documents.selectors import download_filename
@@ -18,6 +18,7 @@ from privacy.retention import categories, period_of
 from privacy.subject_access import subject_archive, subject_of
 
 
+@require_safe
 @login_not_required
 def policy(request):
     """The personal-data processing policy (152-FZ art. 18.1 p.2), linked from every page's footer
@@ -36,6 +37,7 @@ def _subject(request) -> int:
     return subject_id
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def consent_withdraw(request):
     """GET: what a withdrawal means, with a confirmation box; POST: withdraw."""
     subject_id = _subject(request)

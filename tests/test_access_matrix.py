@@ -83,32 +83,6 @@ for _module in ROW_MODULES:
     MATRIX.update(_module.ROWS)
 
 
-# Views without a method guard: any verb they do not serve (a POST to a read-only page, PUT, PATCH,
-# DELETE) is answered like the served one (a read page: the page; a form page: the empty form).
-# The verb test still proves such a request writes nothing, but a view should refuse a verb it does
-# not serve (405). To close a gap: decorate the view with `require_safe` (read pages) or
-# `require_http_methods(["GET", "HEAD", "POST"])` (form pages) and delete its name here — an entry
-# whose view answers 405 fails the test, so the list can only shrink. `set_language` is Django's.
-ANSWERS_ANY_METHOD = frozenset({
-    "cabinet:application", "cabinet:home", "privacy:consent_withdraw", "privacy:policy",
-    "accounts:citizen_login", "accounts:citizen_login_confirm", "accounts:home", "accounts:login",
-    "accounts:organization_detail", "accounts:organization_list", "accounts:password_change",
-    "accounts:password_reset", "accounts:password_set", "accounts:staff_home", "accounts:staff_list",
-    "accounts:two_factor", "accounts:two_factor_verify", "analytics:overview", "cohorts:cohort_detail",
-    "cohorts:cohort_list", "core:export_detail", "core:export_download", "core:export_list",
-    "core:queue_detail", "enrollment:application_detail", "enrollment:application_edit",
-    "enrollment:application_list", "enrollment:blank_file", "enrollment:document_check",
-    "enrollment:document_file", "enrollment:document_preview", "enrollment:message_compose",
-    "enrollment:message_detail", "enrollment:message_list", "enrollment:qualification_edit",
-    "enrollment:qualification_file", "enrollment:withdrawal_file", "home", "orders:order_create",
-    "orders:order_detail", "orders:order_edit", "orders:order_list", "orders:order_scan",
-    "orders:portal_dashboard", "programs:addon_detail", "programs:addon_file", "programs:cohort_detail",
-    "programs:contract_detail", "programs:contract_file", "programs:contract_list",
-    "programs:cost_proposal_create", "programs:cost_proposal_detail", "programs:cost_proposal_edit",
-    "programs:cost_proposal_file", "programs:detail", "programs:edit", "programs:list", "set_language",
-})
-
-
 # GETs that must record something by law, with the table and the reason (every other GET writes
 # nothing but the bookkeeping tables of `ALLOWED_WRITE_TABLES`):
 GET_WRITES = {
@@ -225,7 +199,9 @@ def test_persona_gets_the_expected_status(client, world, name, persona):
 def test_undeclared_methods_are_refused(client, world, name, persona):
     """POST to a GET page, GET to a POST endpoint, PUT/PATCH/DELETE anywhere: 405 — or, where
     access is checked before the method, the same refusal the persona gets on the served method.
-    As both partners' staff and the citizen (a page only the operator opens: its refusal)."""
+    As both partners' staff and the citizen (a page only the operator opens: its refusal).
+    A view that answers any verb needs a guard from django.views.decorators.http: `require_safe`
+    (read pages), `require_http_methods(["GET", "HEAD", "POST"])` (form pages), `require_POST`."""
     rule = MATRIX[name]
     _login(client, world, persona)
     url = _url(name, world)
@@ -234,8 +210,6 @@ def test_undeclared_methods_are_refused(client, world, name, persona):
         if method in rule.served:
             continue
         allowed = {405} | ({declared} if declared in REFUSALS else set())
-        if name in ANSWERS_ANY_METHOD:
-            allowed = {declared}
         response, writes = _request(client, method, url)
         assert response.status_code in allowed, f"{persona} {method.upper()} {url}"
         assert writes == [], f"{persona} {method.upper()} {url} wrote to the database"

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from django_fsm import can_proceed
 
 from cohorts import selectors
@@ -45,6 +46,7 @@ READY = GeneratedDocument.Status.READY
 
 # The queue ------------------------------------------------------------------------------------
 
+@require_safe
 def cohort_list(request):
     """The cohorts the user sees, each with its assignment, acts and reports: search, a filter per
     document kind (and per partner for the operator), sorting, pages of 50."""
@@ -149,6 +151,7 @@ class ActCard:
                 "sign_operator": ActOperatorSignForm(auto_id=auto_id, initial={"act_date": timezone.localdate()})}
 
 
+@require_safe
 def cohort_detail(request, pk):
     """Dates and program, applications, orders, the assignment, the journal, the acts with their
     reports, remarks and history — with the actions of the user's role."""

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.access import get_for_user_or_404, require
 from documents.selectors import download_filename
@@ -91,6 +91,7 @@ def _columns(request) -> list[str]:
     return list(selectors.DEFAULT_COLUMNS)
 
 
+@require_safe
 def application_list(request):
     """The applications the user may see: columns of their choice with per-column search, status
     and cohort filters, global search, counters per status, sorting, pages of 50, CSV export."""
@@ -139,6 +140,7 @@ def column_set_delete(request, pk):
 
 # The application page -------------------------------------------------------------------------
 
+@require_safe
 def application_detail(request, pk):
     """The application in blocks: application, training, personal data, scans, blanks, withdrawal
     requests, qualification document, history; the actions computed in enrollment.selectors."""
@@ -150,6 +152,7 @@ def application_detail(request, pk):
 
 @sensitive_post_parameters("passport_series", "passport_number", "passport_issued_by", "passport_department_code",
                            "snils", "inn", "phone", "extra_phone")
+@require_http_methods(["GET", "HEAD", "POST"])
 def application_edit(request, pk):
     """The partner corrects the citizen's data until the enrolment documents are approved."""
     application = _get_application(request, pk)
@@ -168,6 +171,7 @@ def application_edit(request, pk):
 
 # Documents ------------------------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def document_check(request, pk):
     """The scan next to the data the citizen entered; approve, or reject with a comment."""
     document, application = _get_document(request, pk)
@@ -205,6 +209,7 @@ def _document_filename(document) -> str:
                              f"версия {document.version}", extension)
 
 
+@require_safe
 def document_file(request, pk):
     """A scan as a download."""
     document, _application = _get_document(request, pk)
@@ -214,6 +219,7 @@ def document_file(request, pk):
     return response
 
 
+@require_safe
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"], "object-src": ["'self'"]})
 def document_preview(request, pk):
@@ -264,6 +270,7 @@ def all_party_contract_upload(request, pk):
 
 # Blanks ---------------------------------------------------------------------------------------
 
+@require_safe
 def blank_file(request, pk):
     """A generated blank's PDF: never for employment-service reviewers (unsigned papers)."""
     blank = get_object_or_404(ApplicationBlank.objects.select_related("document"), pk=pk)
@@ -317,6 +324,7 @@ def withdrawal_decide(request, pk):
                 _("Заявление одобрено.") if approve else _("Заявление отклонено."), url)
 
 
+@require_safe
 def withdrawal_file(request, pk):
     withdrawal = get_object_or_404(selectors.withdrawal_queryset(), pk=pk)
     application = _get_application(request, withdrawal.application_id)
@@ -329,6 +337,7 @@ def withdrawal_file(request, pk):
 
 # Qualification documents ----------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def qualification_edit(request, pk):
     """The partner enters the qualification document's data and uploads its scan."""
     application = _get_application(request, pk)
@@ -353,6 +362,7 @@ def qualification_edit(request, pk):
         "has_contract": qualifications.has_all_party_contract(application)})
 
 
+@require_safe
 def qualification_file(request, pk):
     application = _get_application(request, pk)
     document = getattr(application, "qualification_document", None)

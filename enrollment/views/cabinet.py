@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.access import filter_for_user, get_for_user_or_404, require
 from core.pdf import render_pdf
@@ -81,6 +81,7 @@ def _application(request, pk) -> Application:
 
 # Pages ----------------------------------------------------------------------------------------
 
+@require_safe
 def cabinet_home(request):
     """The active application's page; before any application, the greeting and the path ahead."""
     applications = _applications(request.user)
@@ -94,6 +95,7 @@ def cabinet_home(request):
     })
 
 
+@require_safe
 def cabinet_application(request, pk):
     """One application of the citizen's, older ones read-only."""
     return _render_application(request, _application(request, pk))

@@ -13,7 +13,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.access import get_for_user_or_404, require
 from enrollment.forms import column_search
@@ -99,6 +99,7 @@ def _preview(request, form, cohort, partners):
         "more": max(0, preview.count - len(preview.sample))})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def message_compose(request):
     """GET: the message form with the audience from the list's querystring (or `?cohort=`); POST:
     the preview with a confirmation (or, with `edit`, the form again to change the text)."""
@@ -143,6 +144,7 @@ def message_send(request):
     return redirect(message)
 
 
+@require_safe
 def message_list(request):
     """«Отправленные»: the mailings of the user's organisations (the operator: all), newest first."""
     require(may_read_messages(request.user))
@@ -157,6 +159,7 @@ def message_list(request):
         "can_compose": may_send_messages(request.user)})
 
 
+@require_safe
 def message_detail(request, pk):
     """A mailing: its text, audience and sender, and each recipient with the e-mail's delivery."""
     if not may_read_messages(request.user):

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.access import get_for_user_or_404, require
 from documents.models import Signature
@@ -66,6 +66,7 @@ def _signed_file(document, which: str):
 
 # Contracts ------------------------------------------------------------------------------------
 
+@require_safe
 def contract_list(request):
     """The operator's contracts (all, with filters) or a partner's (those the operator has signed)."""
     require(selectors.may_view_contracts(request.user))
@@ -102,6 +103,7 @@ def contract_create(request):
     return render(request, "programs/contract_form.html", {"form": form, "partner": partner})
 
 
+@require_safe
 def contract_detail(request, pk):
     contract = get_for_user_or_404(selectors.contract_detail_queryset(), request.user, pk=pk)
     user = request.user
@@ -156,6 +158,7 @@ def contract_register(request, pk):
                 _("Регистрация договора на Госзакупках отмечена."))
 
 
+@require_safe
 def contract_file(request, pk, which):
     """The contract's PDF (`pdf`) or a party's signature (`sig-operator`, `sig-partner`)."""
     contract = get_for_user_or_404(TrainingContract.objects.select_related("document"), request.user, pk=pk)
@@ -184,6 +187,7 @@ def addon_create(request, pk):
     return redirect(selectors.detail_url(addon))
 
 
+@require_safe
 def addon_detail(request, pk):
     addon = get_for_user_or_404(selectors.addon_detail_queryset(), request.user, pk=pk)
     actions = selectors.addon_actions_for(request.user, addon)
@@ -246,6 +250,7 @@ def addon_set_date(request, pk):
         _("Дата подписания введена: соглашение подписано двумя сторонами."))
 
 
+@require_safe
 def addon_file(request, pk, which):
     addon = get_for_user_or_404(AddOnAgreement.objects.select_related("document"), request.user, pk=pk)
     if which == "pdf":
@@ -255,6 +260,7 @@ def addon_file(request, pk, which):
 
 # Cost proposals -------------------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def cost_proposal_create(request, pk):
     """The partner's form, from its registered contract (`?program=` pre-selects the program)."""
     contract = get_for_user_or_404(TrainingContract.objects.select_related("partner"), request.user, pk=pk)
@@ -278,6 +284,7 @@ def cost_proposal_create(request, pk):
     return render(request, "programs/cost_proposal_form.html", {"form": form, "contract": contract})
 
 
+@require_safe
 def cost_proposal_detail(request, pk):
     proposal = get_for_user_or_404(selectors.cost_proposal_detail_queryset(), request.user, pk=pk)
     return render(request, "programs/cost_proposal_detail.html", {
@@ -289,6 +296,7 @@ def cost_proposal_detail(request, pk):
     })
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def cost_proposal_edit(request, pk):
     """A rejected proposal: correct it and regenerate (then sign again)."""
     proposal = get_for_user_or_404(selectors.cost_proposal_detail_queryset(), request.user, pk=pk)
@@ -347,6 +355,7 @@ def cost_proposal_reject(request, pk):
         _("Предложение о стоимости отклонено."))
 
 
+@require_safe
 def cost_proposal_file(request, pk, which):
     """The proposal's PDF, the partner's signature (`sig-partner`) or the cost calculation."""
     proposal = get_for_user_or_404(CostProposal.objects.select_related("document", "program"), request.user, pk=pk)

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.access import get_for_user_or_404, require
 from programs import selectors
@@ -59,6 +59,7 @@ def _comment(request) -> str:
 
 # Pages ----------------------------------------------------------------------------------------
 
+@require_safe
 def program_list(request):
     """Programs the user may see: search, filters, status counters, sorting, pages of 50, CSV."""
     require(may_view_programs(request.user))
@@ -73,12 +74,14 @@ def program_list(request):
         "counts": counts, "current_status": filters["status"], "sort": filters["sort"]})
 
 
+@require_safe
 def program_detail(request, pk):
     """The program page; every block a section, the actions computed from programs.permissions."""
     program = _get_program(request, pk)
     return render(request, "programs/program_detail.html", selectors.program_page_context(program, request.user))
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def program_edit(request, pk):
     """The partner fills in its part of the card while it is editable."""
     program = _get_program(request, pk)
@@ -112,6 +115,7 @@ def program_approve(request, pk):
     return render(request, "programs/program_approve.html", {"program": program, "form": form})
 
 
+@require_safe
 def cohort_detail(request, pk):
     """A cohort: dates, quota, citizens who chose it, availability on РР, applications, history."""
     cohort = get_for_user_or_404(selectors.cohort_detail_queryset(), request.user, pk=pk)

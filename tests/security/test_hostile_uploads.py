@@ -855,3 +855,20 @@ def test_the_reconciler_deletes_orphans_and_reports_missing_files(empty_storage,
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"storage orphan deleted: {orphan} (no row points to it)" in warnings
     assert any(gone.file.name in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+
+
+def test_the_reconcile_command_and_the_nightly_task_remove_an_old_orphan(empty_storage, capsys, settings):
+    import time_machine
+    from django.core.management import call_command
+
+    from enrollment.tasks import storage_reconcile_task
+
+    orphan = empty_storage.save("orders/2026/01/order-998-v1.pdf", ContentFile(b"%PDF-1.4 passport scan"))
+    assert settings.CELERY_BEAT_SCHEDULE["storage-reconcile"]["task"] == storage_reconcile_task.name
+
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        call_command("reconcile_storage", "--dry-run")
+        assert f"будет удалён файл без записи: {orphan}" in capsys.readouterr().out
+        assert empty_storage.exists(orphan)
+        assert storage_reconcile_task.delay().get() == 1
+    assert not empty_storage.exists(orphan)
