@@ -85,6 +85,13 @@ def may_see_personal_files(user, application: Application) -> bool:
     return may_see_blanks(user, application)
 
 
+def may_see_passport(user, application: Application) -> bool:
+    """Passport number, issue and department code (ACL-06): those who check or sign the enrolment
+    papers — the partner, the operator and auditors, ops; an employment-service reviewer reads the
+    signed papers, not the passport."""
+    return may_see_blanks(user, application)
+
+
 def may_send_messages(user) -> bool:
     """Mass notifications: partner staff write to their citizens; nobody else (the operator reads the log)."""
     return user.is_authenticated and user.access.is_partner_staff

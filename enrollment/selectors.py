@@ -34,6 +34,7 @@ from enrollment.permissions import (
     is_application_partner,
     may_replace_documents,
     may_see_blanks,
+    may_see_passport,
     may_see_personal_files,
     visible_kinds,
 )
@@ -411,6 +412,7 @@ def application_page_context(application: Application, user) -> dict:
         "withdrawals": withdrawal_rows(application, user),
         "qualification": qualification,
         "show_personal_files": may_see_personal_files(user, application),
+        "show_passport": may_see_passport(user, application),
     }
 
 

@@ -284,3 +284,16 @@ def test_a_citizen_uses_the_cabinet_not_the_staff_pages(client, application):
     client.force_login(application.citizen.user)
     assert client.get(application.get_absolute_url()).status_code == 404
     assert client.get(reverse("enrollment:document_file", args=[passport.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("staff_a", True), ("operator_reviewer", True),
+                                               ("employment_reviewer", False)])
+def test_only_those_who_check_the_papers_see_the_passport_number(client, request, application, persona, sees):
+    """ACL-06: the passport number is shown to the partner and the operator, never to the
+    employment service's reviewer, who reads the same page for the signed papers."""
+    type(application.citizen).objects.filter(pk=application.citizen_id).update(
+        passport_series="4510", passport_number="987123", passport_department_code="770-001")
+    html = _page(client, request.getfixturevalue(persona), application).content.decode()
+    assert application.rr_number in html
+    for value in ("987123", "770-001"):
+        assert (value in html) is sees, (persona, value)
