@@ -31,6 +31,10 @@ logger = logging.getLogger("flow.audit")
 # LOG-08: more distinct citizens than this read by one user within an hour raise an alert.
 ALERT_CITIZENS_PER_HOUR = 200
 ALERT_WINDOW = timedelta(hours=1)
+# An export download of at least this many rows is a bulk export (settings: PRIVACY_ALERT_EXPORT_ROWS).
+ALERT_EXPORT_ROWS = 1000
+# The admin used outside these local hours [start, end) is off-hours use (settings: PRIVACY_WORKING_HOURS).
+WORKING_HOURS = (7, 21)
 READ_ACTIONS = (AuditEvent.Action.READ, AuditEvent.Action.DOWNLOAD)
 
 
@@ -114,6 +118,8 @@ def audit(*, action: str, user=None, request=None, object_type: str = "", object
     )
     if authenticated and action in READ_ACTIONS and subject_id is not None:
         check_reading_rate(user)
+    if authenticated and action == AuditEvent.Action.EXPORT and object_type == "core.exportjob":
+        check_bulk_export(user, object_id)
     return event
 
 
@@ -131,15 +137,45 @@ def check_reading_rate(user) -> AuditEvent | None:
                 .order_by().values("subject_id").distinct()[:threshold + 1].count())
     if citizens <= threshold:
         return None
-    # One alert an hour per user (the index on actor and time answers both queries).
-    if AuditEvent.objects.filter(actor_id=user.pk, action=AuditEvent.Action.ALERT, created_at__gte=since).exists():
+    return _alert(user, "citizens_per_hour", f"read more than {threshold} citizens within an hour",
+                  {"threshold": threshold, "window_minutes": 60})
+
+
+def check_bulk_export(user, job_id) -> AuditEvent | None:
+    """LOG-08: downloading an export of many rows (a list of citizens leaving Flow) raises an alert."""
+    from core.models import ExportJob
+
+    threshold = getattr(settings, "PRIVACY_ALERT_EXPORT_ROWS", ALERT_EXPORT_ROWS)
+    rows = ExportJob.objects.filter(pk=job_id).values_list("total_rows", flat=True).first() or 0
+    if rows < threshold:
+        return None
+    return _alert(user, "bulk_export", f"downloaded export {job_id} of {rows} rows",
+                  {"threshold": threshold, "rows": rows, "export": str(job_id)})
+
+
+def check_off_hours_admin(user) -> AuditEvent | None:
+    """LOG-08: the admin (the operator's reviewers, ops) used outside working hours, local time."""
+    start, end = getattr(settings, "PRIVACY_WORKING_HOURS", WORKING_HOURS)
+    hour = timezone.localtime().hour
+    if start <= hour < end:
+        return None
+    return _alert(user, "off_hours_admin", f"used the admin at {hour}:00 local time",
+                  {"working_hours": [start, end], "hour": hour})
+
+
+def _alert(user, rule: str, text: str, details: dict) -> AuditEvent | None:
+    """One `alert` event (and a log warning) per user and rule an hour, for the security officer
+    (the index on actor and time answers the check)."""
+    since = timezone.now() - ALERT_WINDOW
+    if AuditEvent.objects.filter(actor_id=user.pk, action=AuditEvent.Action.ALERT, created_at__gte=since,
+                                 details__rule=rule).exists():
         return None
     role, organization_id = role_of(user)
-    logger.warning("audit alert: user %s read more than %s citizens within an hour", user.pk, threshold)
+    logger.warning("audit alert (%s): user %s %s", rule, user.pk, text)
     return AuditEvent.objects.create(
         actor=user, actor_label=user.email, role=role, organization_id=organization_id,
         action=AuditEvent.Action.ALERT, object_type="accounts.user", object_id=str(user.pk),
-        details={"rule": "citizens_per_hour", "threshold": threshold, "window_minutes": 60})
+        details={"rule": rule, **details})
 
 
 def affected_subjects(*, actor_id: int, start, end) -> list[int]:

@@ -1,5 +1,5 @@
 """Writes the audit events of registered personal-data pages (see privacy.audit)."""
-from privacy.audit import audit, audited_view
+from privacy.audit import audit, audited_view, check_off_hours_admin
 from privacy.models import AuditEvent
 
 
@@ -14,9 +14,11 @@ class AuditMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         spec = audited_view(match.view_name) if match is not None else None
+        user = getattr(request, "user", None)
+        if match is not None and match.view_name.startswith("admin:") and user is not None and user.is_authenticated:
+            check_off_hours_admin(user)
         if spec is None:
             return response
-        user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return response  # the login redirect: nothing was shown
         status = response.status_code

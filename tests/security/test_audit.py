@@ -386,3 +386,41 @@ def test_each_personal_data_url_denied_to_another_tenant_writes_one_denied_event
     assert response.status_code in (403, 404)
     [event] = _events()
     assert (event.action, event.actor, event.subject_id) == ("denied", outsider, None)
+
+
+def _ready_export(owner, rows: int) -> ExportJob:
+    job = ExportJob.objects.create(owner=owner, kind="accounts.staff", title="Сотрудники")
+    job.start(total_rows=rows)
+    job.file.save("staff.csv", ContentFile(b"\xef\xbb\xbf1;2\n"), save=False)
+    job.finish()
+    job.save()
+    return job
+
+
+def test_downloading_a_bulk_export_raises_one_alert(client, settings, staff_a, caplog):
+    """LOG-08: a list of many citizens leaving Flow is worth a look by the security officer."""
+    settings.PRIVACY_ALERT_EXPORT_ROWS = 100
+    small, bulk = _ready_export(staff_a, 99), _ready_export(staff_a, 5000)
+    client.force_login(staff_a)
+    assert client.get(reverse("core:export_download", args=[small.pk])).status_code == 200
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ALERT).exists()
+    for _ in range(2):
+        assert client.get(reverse("core:export_download", args=[bulk.pk])).status_code == 200
+    [alert] = AuditEvent.objects.filter(action=AuditEvent.Action.ALERT)
+    assert alert.details["rule"] == "bulk_export"
+    assert alert.details["rows"] == 5000
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == 3
+
+
+@pytest.mark.parametrize(("moscow_hour", "alerts"), [(3, 1), (12, 0), (22, 1)])
+def test_the_admin_used_off_hours_raises_one_alert(client, settings, operator_reviewer, moscow_hour, alerts):
+    import time_machine
+
+    settings.PRIVACY_WORKING_HOURS = (7, 21)
+    moment = timezone.make_aware(dt.datetime(2026, 12, 2, moscow_hour, 15))  # TIME_ZONE is Moscow
+    client.force_login(operator_reviewer)
+    with time_machine.travel(moment, tick=False):
+        for _ in range(3):
+            assert client.get(reverse("admin:index")).status_code == 200
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.ALERT, details__rule="off_hours_admin")
+    assert events.count() == alerts
