@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from core.fsm import ProtectedStatusMixin
 
 # Evidence of destruction and the audit trail are kept three years (RKN order 179; LOG-07).
 # The PostgreSQL trigger holds the same figure (migration 0002): change both together.
@@ -180,16 +183,33 @@ class DestructionEvidence(AppendOnlyModel):
         return f"{self.created_at:%d.%m.%Y} {self.subject_masked or self.subject_hash[:12]}"
 
 
-class SubjectAccessRequest(models.Model):
-    """A citizen's request for the data held about them (art. 14, 20): answered within 10 working
-    days, extendable once by 5 with a reasoned notice (PDN-05)."""
+class SubjectAccessRequest(ProtectedStatusMixin, models.Model):
+    """A data subject's request and its legal deadline in Russian working days (152-FZ art. 20, 21):
+    access to the data held (10 days, extendable once by 5 with a reasoned notice, PDN-05), correction
+    of inaccurate data (7 days), unlawful processing (stop within 3 days; data that cannot be made
+    lawful destroyed within 10) — PDN-06. A request not answered by its due day is escalated."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("доступ к своим данным")
+        CORRECTION = "correction", _("исправление данных")
+        UNLAWFUL = "unlawful", _("неправомерная обработка")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("получен")
+        ESCALATED = "escalated", _("просрочен, передан ответственному")
+        ANSWERED = "answered", _("ответ дан")
 
     subject_id = models.BigIntegerField(_("гражданин (id)"), db_index=True)
+    kind = models.CharField(_("вид запроса"), max_length=12, choices=Kind, default=Kind.ACCESS)
+    status = FSMField(_("статус"), max_length=12, choices=Status, default=Status.RECEIVED, protected=True)
     received_on = models.DateField(_("получен"))
     due_on = models.DateField(_("ответить до"))
     extended_due_on = models.DateField(_("продлено до"), null=True, blank=True)
+    # Unlawful processing that cannot be made lawful: the data must be destroyed by this day.
+    destroy_by = models.DateField(_("уничтожить до"), null=True, blank=True)
     answered_at = models.DateTimeField(_("ответ дан"), null=True, blank=True)
     channel = models.CharField(_("способ"), max_length=20, default="cabinet")
+    note = models.TextField(_("суть запроса и ответ"), blank=True)
 
     class Meta:
         verbose_name = _("запрос субъекта ПД")
@@ -197,4 +217,16 @@ class SubjectAccessRequest(models.Model):
         ordering = ["-received_on", "-pk"]
 
     def __str__(self):
-        return f"#{self.subject_id} {self.received_on:%d.%m.%Y}"
+        return f"#{self.subject_id} {self.get_kind_display()} {self.received_on:%d.%m.%Y}"
+
+    @property
+    def deadline(self):
+        return self.extended_due_on or self.due_on
+
+    @transition(field=status, source=Status.RECEIVED, target=Status.ESCALATED)
+    def escalate(self):
+        pass
+
+    @transition(field=status, source=[Status.RECEIVED, Status.ESCALATED], target=Status.ANSWERED)
+    def answer(self):
+        self.answered_at = timezone.now()

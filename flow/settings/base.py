@@ -261,6 +261,9 @@ CELERY_BEAT_SCHEDULE = {
                                       "schedule": crontab(hour=10, minute=0)},
     # Every ten minutes: queue again generated documents whose render task the broker lost (REL-03).
     "documents-requeue": {"task": "documents.tasks.documents_requeue_task", "schedule": timedelta(minutes=10)},
+    # Daily at 09:15 Moscow time: escalate data subjects' requests past their legal due day (PDN-06).
+    "privacy-requests-escalate": {"task": "privacy.tasks.subject_requests_escalate_task",
+                                  "schedule": crontab(hour=9, minute=15)},
     # Daily at 03:30 Moscow time: delete stored files that no row points to (UPL-08).
     "storage-reconcile": {"task": "enrollment.tasks.storage_reconcile_task", "schedule": crontab(hour=3, minute=30)},
     # Daily at 02:30 Moscow time: destroy expired and withdrawn personal data, with destruction acts (PDN-03).

@@ -7,15 +7,22 @@ import json
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import include, path, reverse
-from django.utils import timezone
 
 from core.models import WorkingDayOverride
 from enrollment.models import Citizen
 from flow import urls as flow_urls
 from privacy import consent
 from privacy.models import AuditEvent, SubjectAccessRequest
-from privacy.subject_access import access_request_extend, access_request_register, overdue_requests
+from privacy.subject_access import (
+    access_request_extend,
+    access_request_register,
+    overdue_requests,
+    request_answer,
+    request_register,
+    requests_escalate,
+)
 from tests.enrollment.factories import ApplicationDocumentFactory
 from tests.enrollment.test_cabinet_support import citizen_application
 
@@ -118,7 +125,57 @@ def test_unanswered_requests_past_their_due_day_are_listed_for_escalation(db):
     late = access_request_register(subject_id=1, received_on=dt.date(2026, 3, 2))
     extended = access_request_extend(access_request_register(subject_id=2, received_on=dt.date(2026, 3, 2)))
     answered = access_request_register(subject_id=3, received_on=dt.date(2026, 3, 2))
-    SubjectAccessRequest.objects.filter(pk=answered.pk).update(answered_at=timezone.now())
+    request_answer(request=answered)
 
     assert set(overdue_requests(dt.date(2026, 3, 18))) == {late}
     assert set(overdue_requests(dt.date(2026, 3, 25))) == {late, extended}
+
+
+@pytest.mark.parametrize(("kind", "due", "destroy_by"), [
+    ("correction", dt.date(2026, 3, 12), None),                   # 7 working days (8 March is a holiday)
+    ("unlawful", dt.date(2026, 3, 5), dt.date(2026, 3, 17)),      # stop in 3, destroy within 10
+])
+def test_correction_and_unlawful_processing_requests_carry_their_legal_due_days(db, kind, due, destroy_by):
+    request = request_register(subject_id=1, kind=kind, received_on=dt.date(2026, 3, 2))
+    assert (request.due_on, request.destroy_by) == (due, destroy_by)
+    with pytest.raises(ValidationError):
+        access_request_extend(request)  # only access requests may be extended
+
+
+def test_an_overdue_request_is_escalated_once_and_the_operator_is_told(db, operator_reviewer, mailoutbox,
+                                                                       django_capture_on_commit_callbacks):
+    late = request_register(subject_id=7, kind="correction", received_on=dt.date(2026, 3, 2), note="ошибка в ФИО")
+    on_time = request_register(subject_id=8, kind="access", received_on=dt.date(2026, 3, 10))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requests_escalate(dt.date(2026, 3, 13)) == 1
+        assert requests_escalate(dt.date(2026, 3, 13)) == 0  # escalated once
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.status == SubjectAccessRequest.Status.ESCALATED
+    assert on_time.status == SubjectAccessRequest.Status.RECEIVED
+    [message] = mailoutbox
+    assert message.to == [operator_reviewer.email]
+    assert "исправление данных" in message.body
+
+    answered = request_answer(request=late, note="ФИО исправлено")
+    assert answered.status == SubjectAccessRequest.Status.ANSWERED
+    assert answered.answered_at is not None
+    with pytest.raises(ValidationError):
+        request_answer(request=answered)
+    assert late not in set(overdue_requests(dt.date(2026, 4, 1)))
+
+
+def test_the_operator_registers_a_letter_in_the_admin_with_its_due_day(client, db):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(reverse("admin:privacy_subjectaccessrequest_add"), {
+        "subject_id": 42, "kind": "unlawful", "received_on": "02.03.2026", "channel": "letter",
+        "note": "обработка после отзыва согласия"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request = SubjectAccessRequest.objects.get(subject_id=42)
+    assert (request.due_on, request.destroy_by) == (dt.date(2026, 3, 5), dt.date(2026, 3, 17))
+    assert request.status == SubjectAccessRequest.Status.RECEIVED
