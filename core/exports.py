@@ -22,7 +22,7 @@ import io
 import logging
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -79,6 +79,14 @@ class ExportSpec:
     title: str
     columns: tuple[tuple[str, Accessor], ...]
     queryset: Callable[[Any, QueryDict], QuerySet]
+    # Per-job columns (a list page's chosen columns): `columns_for(user, params)` -> columns.
+    columns_for: Callable[[Any, QueryDict], Iterable[tuple[str, Accessor]]] | None = None
+
+    def for_job(self, user, params: QueryDict) -> "ExportSpec":
+        """The spec with this job's columns, resolved once before the rows are written."""
+        if self.columns_for is None:
+            return self
+        return replace(self, columns=tuple(self.columns_for(user, params)))
 
     @property
     def headers(self) -> list[str]:
@@ -94,12 +102,14 @@ _discovered = False
 
 
 def register_export(kind: str, *, title: str, columns: Iterable[tuple[str, Accessor]],
-                    queryset: Callable[[Any, QueryDict], QuerySet]) -> ExportSpec:
+                    queryset: Callable[[Any, QueryDict], QuerySet],
+                    columns_for: Callable[[Any, QueryDict], Iterable[tuple[str, Accessor]]] | None = None,
+                    ) -> ExportSpec:
     """Register an export under `kind` (convention: "<app>.<list>"). An accessor is a dotted
     attribute path ("owner.email", "get_status_display": callables are called) or a function."""
     if kind in _registry:
         raise ImproperlyConfigured(f"Export {kind!r} is registered twice.")
-    spec = ExportSpec(kind=kind, title=title, columns=tuple(columns), queryset=queryset)
+    spec = ExportSpec(kind=kind, title=title, columns=tuple(columns), queryset=queryset, columns_for=columns_for)
     _registry[kind] = spec
     return spec
 
@@ -153,8 +163,7 @@ def export_build(*, job_id: int) -> None:
         if job is None:
             return
         try:
-            spec = get_export(job.kind)
-            queryset = _queryset_for(spec, job)
+            spec, queryset = _job_spec_and_rows(get_export(job.kind), job)
             job.start(total_rows=queryset.count())
         except Exception as exc:  # the job must end in a state the owner can see
             logger.exception("export %s could not start", job_id)
@@ -227,9 +236,9 @@ class ScopeChanged(PermissionDenied):
     """The owner lost (or gained) a role or an organisation between the start and the build."""
 
 
-def _queryset_for(spec: ExportSpec, job: ExportJob) -> QuerySet:
-    """The rows as the owner may see them now: access is checked again when the job runs, against
-    the scope recorded when it was started, and fails closed (ACL-09)."""
+def _job_spec_and_rows(spec: ExportSpec, job: ExportJob) -> tuple[ExportSpec, QuerySet]:
+    """The job's columns and its rows as the owner may see them now: access is checked again when
+    the job runs, against the scope recorded when it was started, and fails closed (ACL-09)."""
     params = dict(job.params)
     snapshot = params.pop(SCOPE_PARAM, None)
     reason = task_scope_refusal(job.owner, snapshot)
@@ -237,7 +246,8 @@ def _queryset_for(spec: ExportSpec, job: ExportJob) -> QuerySet:
         record_task_denial(user=job.owner, task="export_build", reason=reason, object_type="core.exportjob",
                            object_id=job.pk)
         raise ScopeChanged if reason == "scope_changed" else PermissionDenied
-    return spec.queryset(job.owner, _query_dict(params))
+    query = _query_dict(params)
+    return spec.for_job(job.owner, query), spec.queryset(job.owner, query)
 
 
 def _write(job: ExportJob, spec: ExportSpec, queryset: QuerySet, fh) -> int:

@@ -1,10 +1,8 @@
 """The applications list and a cohort's qualification documents as background exports (core.exports).
 
 "enrollment.applications" writes exactly the columns chosen on the list page (the `cols` parameter,
-or a saved set `set`), with the list's filters. core.exports calls `queryset(user, params)` just
-before it writes a job's file, in the same thread; the chosen columns are recorded then (a context
-variable) and read back by the spec's `headers` and `row_for`. A `columns(params)` hook in
-core.exports would make this explicit.
+or a saved set `set`), with the list's filters: core.exports resolves them once per job through the
+export's `columns_for(user, params)`.
 
 "enrollment.qualifications_frdo" (XLSX) lists a cohort's qualification documents in the layout of
 the ФИС ФРДО import template for further professional education (ДПО) and vocational training (ПО).
@@ -17,20 +15,16 @@ Columns, in order: Название документа; Вид документ�
 финансирования обучения; Форма получения образования на момент прекращения образовательных
 отношений. The loss/exchange/destroyed confirmations are «Нет» for newly issued originals.
 """
-from contextvars import ContextVar
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from core.exports import ExportSpec, register_export
+from core.exports import register_export
 from enrollment import selectors
 from enrollment.forms import ApplicationFilterForm
 from enrollment.models import QualificationDocument
 from enrollment.permissions import may_view_applications
 
 APPLICATIONS = "enrollment.applications"
-_chosen: ContextVar[tuple[str, ...]] = ContextVar("enrollment_export_columns", default=selectors.DEFAULT_COLUMNS)
 
 
 def _columns_from(user, params) -> tuple[str, ...]:
@@ -47,34 +41,16 @@ def _columns_from(user, params) -> tuple[str, ...]:
 def _applications(user, params):
     if not may_view_applications(user):
         raise PermissionDenied
-    _chosen.set(_columns_from(user, params))
     form = ApplicationFilterForm(params, cohorts=selectors.cohort_filter_choices(user))
     return selectors.application_list_for(user=user, **form.filters())
 
 
-@dataclass(frozen=True)
-class ChosenColumnsSpec(ExportSpec):
-    """An export whose columns are those chosen on the list page (see the module docstring)."""
-
-    @property
-    def headers(self) -> list[str]:
-        return [str(selectors.COLUMNS[key].label) for key in _chosen.get()]
-
-    def row_for(self, obj) -> list:
-        spec = ExportSpec(kind=self.kind, title=self.title, queryset=self.queryset,
-                          columns=tuple((selectors.COLUMNS[key].label, selectors.COLUMNS[key].value)
-                                        for key in _chosen.get()))
-        return spec.row_for(obj)
+def _chosen_columns(user, params):
+    return [(selectors.COLUMNS[key].label, selectors.COLUMNS[key].value) for key in _columns_from(user, params)]
 
 
-def _register_chosen_columns() -> None:
-    spec = register_export(APPLICATIONS, title=_("Заявки"), queryset=_applications,
-                           columns=[(c.label, c.value) for c in selectors.COLUMNS.values()])
-    # Same registration, with per-job columns: swap the class of the registered (frozen) spec.
-    object.__setattr__(spec, "__class__", ChosenColumnsSpec)
-
-
-_register_chosen_columns()
+register_export(APPLICATIONS, title=_("Заявки"), queryset=_applications, columns_for=_chosen_columns,
+                columns=[(c.label, c.value) for c in selectors.COLUMNS.values()])
 
 
 # ФИС ФРДО -------------------------------------------------------------------------------------

@@ -224,3 +224,22 @@ def test_recover_requeues_lost_pending_jobs_and_fails_lost_running_ones(
         assert exports.export_recover() == 2
     assert ExportJob.objects.get(pk=pending.pk).status == ExportJob.Status.READY
     assert ExportJob.objects.get(pk=running.pk).status == ExportJob.Status.FAILED
+
+
+def test_per_job_columns_are_resolved_once_from_the_owner_and_the_params(owner, people, monkeypatch):
+    calls = []
+
+    def columns_for(user, params):
+        calls.append((user, params.getlist("col")))
+        return [("E-mail", "email")] + ([("Фамилия", "last_name")] if "last_name" in params.getlist("col") else [])
+
+    monkeypatch.setattr(exports, "_registry", {})
+    monkeypatch.setattr(exports, "_discovered", True)
+    exports.register_export(KIND, title="Пользователи", columns=[("E-mail", "email")], columns_for=columns_for,
+                            queryset=lambda user, params: User.objects.filter(email__endswith="@export.test")
+                            .order_by("email"))
+    job = build(owner, params={"col": ["last_name"]})
+    rows = list(csv.reader(io.StringIO(read(job).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["E-mail", "Фамилия"]
+    assert rows[1] == ["a@export.test", "'=SUM(1)"]
+    assert calls == [(owner, ["last_name"])]  # once per job, not once per row
