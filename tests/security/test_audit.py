@@ -417,7 +417,7 @@ def test_the_admin_used_off_hours_raises_one_alert(client, settings, operator_re
     import time_machine
 
     settings.PRIVACY_WORKING_HOURS = (7, 21)
-    moment = timezone.make_aware(dt.datetime(2026, 12, 2, moscow_hour, 15))  # TIME_ZONE is Moscow
+    moment = dt.datetime(2026, 12, 2, moscow_hour, 15, tzinfo=timezone.get_current_timezone())  # Moscow
     client.force_login(operator_reviewer)
     with time_machine.travel(moment, tick=False):
         for _ in range(3):
