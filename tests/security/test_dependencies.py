@@ -185,3 +185,13 @@ def test_the_sbom_lists_every_pinned_package_with_its_purl(tmp_path):
     pins = audit.read_lock(LOCK)
     assert len(document["components"]) == len(pins)
     assert f"pkg:pypi/django@{pins['django']}" in purls
+
+
+def test_every_pin_carries_the_hash_of_its_file():
+    """DEP-01: `pip install --require-hashes` refuses a file that is not the one pinned."""
+    text = LOCK.read_text(encoding="utf-8")
+    pins = [line for line in text.splitlines() if audit.PIN.match(line) and not line.startswith("#")]
+    assert len(pins) == len(audit.read_lock(LOCK))
+    for pin in pins:
+        block = text.split(pin, 1)[1].split("\n", 1)[1]
+        assert block.lstrip().startswith("--hash=sha256:"), pin
