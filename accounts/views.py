@@ -282,6 +282,7 @@ def two_factor_verify(request):
 
 # Staff and organisations ----------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_invite(request):
     """The operator registers a staff member; the person receives a link to set a password."""
     require(may_manage_staff(request.user))

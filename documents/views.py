@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
 
 from documents.models import GeneratedDocument, Signature
 from documents.selectors import document_filename, may_open_any_document, signature_filename
@@ -100,6 +101,7 @@ def signature_response(signature: Signature | None) -> FileResponse:
     return file_response(signature.file, signature_filename(signature))
 
 
+@require_safe
 def document_download(request, pk):
     """Any generated document, for operator reviewers, auditors and ops (the admin's links)."""
     if not may_open_any_document(request.user):
@@ -107,6 +109,7 @@ def document_download(request, pk):
     return document_response(get_object_or_404(GeneratedDocument, pk=pk))
 
 
+@require_safe
 def signature_download(request, pk):
     if not may_open_any_document(request.user):
         raise Http404

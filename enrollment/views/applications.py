@@ -238,6 +238,7 @@ def document_preview(request, pk):
     return response
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def document_replace(request, pk):
     """Staff who may replace citizen documents upload a new version of one (logged, old kept)."""
     application = _get_application(request, pk)
@@ -290,6 +291,7 @@ def blanks_regenerate(request, pk):
 
 # Withdrawal requests --------------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdrawal_create(request, pk):
     """Staff who may replace citizen documents file a signed withdrawal request on the citizen's behalf."""
     application = _get_application(request, pk)

@@ -83,6 +83,7 @@ def contract_list(request):
         "can_create": selectors.may_manage_contracts(request.user)})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def contract_create(request):
     """Step one picks the partner (GET ?partner=), step two the terms and programs."""
     require(selectors.may_manage_contracts(request.user))

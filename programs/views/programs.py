@@ -98,6 +98,7 @@ def program_edit(request, pk):
         "program": program, "form": form, "contacts": selectors.program_effective_contacts(program)})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def program_approve(request, pk):
     """The operator approves the program, ticking the regions whose employment services to ask."""
     program = _get_program(request, pk)
