@@ -34,7 +34,7 @@ from accounts.models import (
 )
 from accounts.permissions import may_manage_staff
 from accounts.selectors import two_factor_required
-from core.mail import send_templated_mail
+from core.mail import render_templated_mail, send_templated_mail
 
 LINK_REQUESTS_PER_HOUR = 5
 PASSWORD_PURPOSES = (AccessToken.Purpose.SET_PASSWORD, AccessToken.Purpose.RESET_PASSWORD)
@@ -260,12 +260,14 @@ def password_reset_link_send(*, email: str) -> None:
     user = User.objects.filter(email__iexact=email, is_active=True, is_citizen=False).first()
     security_log.security_event(security_log.PASSWORD_RESET_REQUEST, user=user,
                                 username_hash=security_log.username_digest(email))
+    template, link = "emails/accounts/password_reset", "accounts:password_set"
+    context = {"ttl_hours": int(settings.PASSWORD_SET_LINK_TTL.total_seconds() // 3600)}
     if user is None:
+        _as_if_sent(email, template, link, context)
         return
     raw = access_token_issue(user=user, purpose=AccessToken.Purpose.RESET_PASSWORD)
-    send_templated_mail(to=user.email, template="emails/accounts/password_reset", context={
-        "user": user, "link": _absolute("accounts:password_set", raw),
-        "ttl_hours": int(settings.PASSWORD_SET_LINK_TTL.total_seconds() // 3600)})
+    send_templated_mail(to=user.email, template=template,
+                        context={**context, "user": user, "link": _absolute(link, raw)})
 
 
 # Citizens' passwordless login -----------------------------------------------------------------
@@ -293,12 +295,23 @@ def citizen_login_link_send(*, email: str) -> None:
     email = email.strip()
     _link_request_count(email, AccessToken.Purpose.CITIZEN_LOGIN)
     user = User.objects.filter(email__iexact=email, is_active=True, is_citizen=True).first()
+    template, link = "emails/accounts/citizen_login", "accounts:citizen_login_confirm"
+    context = {"ttl_hours": int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)}
     if user is None:
+        _as_if_sent(email, template, link, context)
         return
     raw = access_token_issue(user=user, purpose=AccessToken.Purpose.CITIZEN_LOGIN)
-    send_templated_mail(to=user.email, template="emails/accounts/citizen_login", context={
-        "user": user, "link": _absolute("accounts:citizen_login_confirm", raw),
-        "ttl_hours": int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)})
+    send_templated_mail(to=user.email, template=template,
+                        context={**context, "user": user, "link": _absolute(link, raw)})
+
+
+def _as_if_sent(email: str, template: str, link: str, context: dict) -> None:
+    """An unknown address costs what a known one does — a token drawn and hashed, the letter
+    rendered — and is then dropped, so the response time does not tell whether an account exists
+    (AUTH-04; the two database writes of a real send are the only difference, microseconds)."""
+    raw = secrets.token_urlsafe(32)
+    AccessToken.hash(raw)
+    render_templated_mail(email, template, {**context, "user": User(email=email), "link": _absolute(link, raw)})
 
 
 @transaction.atomic

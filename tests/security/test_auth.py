@@ -372,3 +372,28 @@ def test_a_password_change_voids_an_outstanding_reset_link(client, staff_a):
     response = _set_password_via(client, raw)
     assert "Ссылка устарела или уже использована" in response.content.decode()
     assert not AccessToken.objects.get(token_hash=AccessToken.hash(raw)).is_usable
+
+
+@pytest.mark.parametrize(("url_name", "known_fixture"), [("accounts:password_reset", "staff_a"),
+                                                         ("accounts:citizen_login", "citizen")])
+def test_an_unknown_address_costs_the_same_rendering_as_a_known_one(client, request, monkeypatch, url_name,
+                                                                   known_fixture):
+    """AUTH-04 timing: the letter is rendered (and a token drawn) for an unknown address too, then
+    dropped, so the server's work — and its response time — does not reveal an account."""
+    from core import mail
+
+    rendered = []
+    real = mail.render_templated_mail
+
+    def spy(to, template, context):
+        rendered.append(template)
+        return real(to, template, context)
+
+    monkeypatch.setattr(mail, "render_templated_mail", spy)
+    monkeypatch.setattr("accounts.services.render_templated_mail", spy)
+    known = request.getfixturevalue(known_fixture)
+    client.post(reverse(url_name), {"email": known.email})
+    client.post(reverse(url_name), {"email": "nobody@example.org"})
+    assert len(rendered) == 2
+    assert rendered[0] == rendered[1]
+    assert not OutgoingEmail.objects.filter(to="nobody@example.org").exists()
