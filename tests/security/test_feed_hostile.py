@@ -252,3 +252,28 @@ def test_a_200_mb_file_is_refused_before_it_is_read(program, tmp_path, monkeypat
     assert result.unusable == "Файл слишком большой: 200 МБ, допустимо не больше 50 МБ; разделите его на части."
     assert read == []
     assert ImportRun.objects.get().status == ImportRun.Status.REFUSED
+
+
+# 500,000 rows (IMP-06) ---------------------------------------------------------------------------
+
+def test_a_500k_row_file_is_refused_up_front_in_bounded_time_and_memory(program):
+    """Flow's declared bound: a file of more than MAX_ROWS rows (or MAX_BYTES) is refused before a
+    row is imported (the sender splits it), so a feed's memory and time never grow with its length."""
+    from core.imports import MAX_ROWS
+
+    data = (HEADER + "\n").encode() + b"x,,,,,,,,,,,,\n" * 500_000
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        result = rr_import(kind="applications", source=data)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    elapsed = time.perf_counter() - started
+    print(f"500k rows ({len(data) / 2**20:.0f} MiB): refused in {elapsed:.2f} s, peak {peak / 2**20:.0f} MiB traced")
+    assert result.unusable
+    assert f"{MAX_ROWS:,}".replace(",", " ") in result.unusable or str(MAX_ROWS) in result.unusable.replace(" ", "")
+    assert result.counts.get("created", 0) == 0
+    assert not Citizen.objects.exists()
+    assert elapsed < 30
+    assert peak < 6 * len(data)
