@@ -26,6 +26,7 @@ from enrollment.models import (
 )
 from enrollment.permissions import may_support
 from enrollment.services import blanks, checks, withdrawals
+from privacy.admin_actions import AuditedActionsMixin
 from privacy.masking import mask_snils
 
 EVENT_FIELDS = ("created_at", "actor", "transition", "source", "target", "comment")
@@ -60,7 +61,7 @@ class ApplicationDocumentInline(ReadOnlyInline):
 
 
 @admin.register(Citizen)
-class CitizenAdmin(ReadOnlyAdmin):
+class CitizenAdmin(AuditedActionsMixin, ReadOnlyAdmin):
     # PDN-10: the list shows the SNILS masked (the reviewer tells people apart by the last digits,
     # and searches by the full number); the citizen's page shows it in full.
     list_display = ("full_name", "snils_masked", "email", "birth_date", "region")
@@ -75,7 +76,7 @@ class CitizenAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(RRImportAdminMixin, ReadOnlyAdmin):
+class ApplicationAdmin(AuditedActionsMixin, RRImportAdminMixin, ReadOnlyAdmin):
     list_display = ("rr_number", "citizen", "partner", "program", "status", "is_active", "submitted_at", "page_link")
     list_filter = ("status", "is_active", "partner", "region")
     search_fields = ("rr_number", "citizen__snils", "citizen__last_name", "citizen__first_name", "citizen__email")
@@ -108,7 +109,7 @@ class ApplicationAdmin(RRImportAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(ApplicationDocument)
-class ApplicationDocumentAdmin(ReadOnlyAdmin):
+class ApplicationDocumentAdmin(AuditedActionsMixin, ReadOnlyAdmin):
     list_display = ("application", "kind", "version", "is_current", "status", "uploaded_at", "checked_at", "file_link")
     list_filter = ("status", "kind", "is_current")
     search_fields = ("application__rr_number", "application__citizen__snils", "application__citizen__last_name")
@@ -127,7 +128,7 @@ class RejectWithdrawalForm(forms.Form):
 
 
 @admin.register(WithdrawalRequest)
-class WithdrawalRequestAdmin(ReadOnlyAdmin):
+class WithdrawalRequestAdmin(AuditedActionsMixin, ReadOnlyAdmin):
     list_display = ("application", "status", "created_at", "decided_at", "has_expulsion_order", "file_link")
     list_filter = ("status", "has_expulsion_order")
     search_fields = ("application__rr_number", "application__citizen__snils", "application__citizen__last_name")
@@ -165,7 +166,7 @@ class WithdrawalRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(QualificationDocument)
-class QualificationDocumentAdmin(ReadOnlyAdmin):
+class QualificationDocumentAdmin(AuditedActionsMixin, ReadOnlyAdmin):
     list_display = ("application", "series", "number", "registration_number", "issued_on", "track_number")
     list_filter = ("issued_on", "application__partner")
     search_fields = ("number", "registration_number", "application__rr_number", "application__citizen__snils",

@@ -170,3 +170,26 @@ def test_a_forged_inline_form_adds_no_row_and_a_readonly_flag_stays(client, revi
     assert UserEvent.objects.count() == before  # …but not the forged history row
     assert not UserEvent.objects.filter(comment="подделка").exists()
     assert (staff_a.is_superuser, staff_a.is_staff) == (False, False)
+
+
+def test_a_bulk_action_is_audited_with_its_count_and_rate_limited(client, settings):
+    """ADM-04: each run of an admin action over citizens' data writes one audit event naming the
+    action and the number of rows; past the hourly limit the action is refused and does nothing."""
+    from privacy.models import AuditEvent
+
+    settings.PRIVACY_ADMIN_ACTIONS_PER_HOUR = 1
+    applications = [ApplicationFactory(), ApplicationFactory()]
+    client.force_login(UserFactory(email="ops.person@example.org", is_staff=True, is_superuser=True))
+    url = reverse("admin:enrollment_application_changelist")
+    post = {"action": "recompute", "_selected_action": [a.pk for a in applications], "index": "0"}
+
+    client.post(url, post, follow=True)
+    [event] = AuditEvent.objects.filter(details__has_key="admin_action")
+    assert event.details == {"admin_action": "recompute", "count": 2}
+    assert event.object_type == "enrollment.application"
+
+    events = ApplicationEvent.objects.count()
+    refused = client.post(url, post, follow=True)
+    assert "Слишком много массовых действий" in refused.content.decode()
+    assert ApplicationEvent.objects.count() == events
+    assert AuditEvent.objects.filter(details__has_key="admin_action").count() == 1
