@@ -109,6 +109,24 @@ def _download_token():
     return secrets.token_urlsafe(32)
 
 
+class FormSubmission(models.Model):
+    """One submitted form, by its submission key (core.middleware.DuplicateSubmissionMiddleware):
+    a second POST with the same key (a double click, a resent form) is not run again (REL-06).
+    Kept a day (core.tasks.form_submissions_purge_task)."""
+
+    key = models.CharField(_("ключ отправки"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("создано"), default=timezone.now, db_index=True)
+    # Where the first submission's success sent the user; empty while it runs.
+    location = models.CharField(_("адрес ответа"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("отправка формы")
+        verbose_name_plural = _("отправки форм")
+
+    def __str__(self):
+        return self.key
+
+
 class ExportJob(ProtectedStatusMixin, models.Model):
     """A CSV/XLSX export built in the background and downloadable by its owner until it expires."""
 

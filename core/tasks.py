@@ -53,3 +53,16 @@ def export_expire_task() -> int:
     from core.exports import export_expire, export_recover
 
     return export_expire() + export_recover()
+
+
+@shared_task
+def form_submissions_purge_task() -> int:
+    """Beat: forget form submission keys older than a day (a resent form that old is a new one)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import FormSubmission
+
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return deleted

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # A form's submission key runs it once, however often it arrives (REL-06, static/js/flow.js).
+    "core.middleware.DuplicateSubmissionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -259,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     # Daily at 10:00: remind citizens that tomorrow is the last day to upload the enrolment documents.
     "applications-upload-reminders": {"task": "enrollment.tasks.upload_reminders_task",
                                       "schedule": crontab(hour=10, minute=0)},
+    # Hourly: forget form submission keys older than a day (REL-06).
+    "form-submissions-purge": {"task": "core.tasks.form_submissions_purge_task", "schedule": timedelta(hours=1)},
     # Every ten minutes: queue again generated documents whose render task the broker lost (REL-03).
     "documents-requeue": {"task": "documents.tasks.documents_requeue_task", "schedule": timedelta(minutes=10)},
     # Daily at 09:15 Moscow time: escalate data subjects' requests past their legal due day (PDN-06).

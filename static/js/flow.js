@@ -52,6 +52,33 @@
     });
   }
 
+  /* A key per form submission (REL-06): set on the first submit of a form and kept, so that a
+     double click or a resent form carries the same key and the server runs it once. Capture
+     phase: htmx reads the form's values on the form itself, after this. A form that stays on the
+     page after an htmx request drops its key, so its next submission is a new one. */
+  function setupSubmissionKeys() {
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.detail && event.detail.elt;
+      var key = form instanceof HTMLFormElement ? form.querySelector("input[name=_submission]") : null;
+      if (key) { key.remove(); }
+    });
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") {
+        return;
+      }
+      if (form.querySelector("input[name=_submission]")) {
+        return;
+      }
+      var key = document.createElement("input");
+      key.type = "hidden";
+      key.name = "_submission";
+      key.value = window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID()
+        : String(Date.now()) + Math.random().toString(16).slice(2);
+      form.appendChild(key);
+    }, true);
+  }
+
   /* Close an open <details> menu when the user clicks elsewhere or presses Escape. */
   function setupMenus() {
     var selector = "details.user-menu[open], details.mobile-menu[open]";
@@ -72,6 +99,7 @@
 
   function init() {
     setupConfirm();
+    setupSubmissionKeys();
     setupMenus();
   }
 
