@@ -42,19 +42,18 @@ def _broker(url: str):
     """This process (the web application) publishes to `url` for real, as in production, instead of
     the test settings' eager mode; the producer pools are rebuilt for it and afterwards."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    reset_pools()
+    # app.pool is kombu's process-wide pool for the broker URL: set the real one aside untouched
+    # (closing it would break every later publish in this test process) and close only the
+    # private broker's pool afterwards.
+    saved_pools = (app._pool, app.amqp._producer_pool)
+    app._pool = app.amqp._producer_pool = None
     app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
-        reset_pools()
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool, app.amqp._producer_pool = saved_pools
         app.conf.update(saved)
 
 
