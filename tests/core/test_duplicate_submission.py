@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.models import FormSubmission
 from core.tasks import form_submissions_purge_task
 from enrollment.models import ApplicationColumnSet
+from tests import invariants
 
 URL = "enrollment:column_set_save"
 FORM = {"name": "Коротко", "cols": ["number", "snils"]}
@@ -88,8 +89,8 @@ def test_a_double_click_in_parallel_saves_once(staff_a):
         thread.start()
     for thread in threads:
         thread.join(30)
-    print(f"REL-06 invariant: 2 parallel POSTs with one key -> {statuses}, "
-          f"{ApplicationColumnSet.objects.count()} record")
+    invariants.report(f"REL-06 invariant: 2 parallel POSTs with one key -> {statuses}, "
+                      f"{ApplicationColumnSet.objects.count()} record")
     assert ApplicationColumnSet.objects.filter(user=staff_a).count() == 1
     assert [status for status, _location in statuses] == [302, 302]
     assert len({location for _status, location in statuses}) == 1

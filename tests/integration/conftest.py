@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests import invariants
+
 ROOT = Path(__file__).resolve().parents[2]
 # A fault test that hangs is a failure, not a stuck CI job: each one is bounded.
 FAULT_TEST_SECONDS = 60
@@ -42,12 +44,11 @@ def invariant(request):
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
     def report(line: str) -> None:
-        if reporter is None or capture is None:
-            print(line)
-            return
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
+        invariants.report(line)  # also into FLOW_INVARIANTS_LOG, which .ci/run prints
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line("")
+                reporter.write_line(line)
     return report
 
 

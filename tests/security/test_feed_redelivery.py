@@ -14,6 +14,7 @@ from enrollment.services import feed as rr_feed
 from enrollment.services.feed import rr_import
 from programs.models import Program, ProgramEvent
 from programs.services.odin import odin_import
+from tests import invariants
 from tests.enrollment.factories import ApplicationFactory, CitizenFactory, valid_snils
 from tests.enrollment.test_feed_applications import feed_file, invitations, row
 from tests.programs.factories import CohortFactory, ProgramFactory
@@ -40,7 +41,7 @@ def world() -> dict[str, int]:
 
 
 def r6(check: str, ok: bool) -> None:
-    print(f"R6 invariant: {check}: {'ok' if ok else 'VIOLATED'}")
+    invariants.report(f"R6 invariant: {check}: {'ok' if ok else 'VIOLATED'}")
     assert ok, check
 
 
