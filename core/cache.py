@@ -6,10 +6,10 @@ logged and answered as a miss — the request goes on against the database — i
 every page of a logged-in user into a 500 until Redis returns. Connection attempts are bounded by
 short socket timeouts (settings), so a dead Redis costs a request milliseconds, not minutes.
 """
+import functools
 import logging
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -17,92 +17,45 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger("flow.cache")
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 WARN_EVERY = 60.0  # seconds between two "cache unavailable" warnings of one process
+_last_warning = 0.0
+
+
+def _missing(key, *args, **kwargs):
+    # What Django's caches raise for a key that is not there: callers of incr reset the key.
+    raise ValueError(f"Key '{key}' not found (cache unavailable)")
+
+
+def _degrading(miss):
+    """Wrap a RedisCache operation: while Redis is unreachable, log (once a minute) and answer
+    `miss(*args)` — the operation's own "not there" answer."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except UNAVAILABLE as error:
+                global _last_warning
+                now = time.monotonic()
+                if now - _last_warning >= WARN_EVERY:
+                    _last_warning = now
+                    logger.warning("cache unavailable (%s: %s); going on without it", method.__name__,
+                                   type(error).__name__)
+                return miss(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 class DegradingRedisCache(RedisCache):
     """Django's RedisCache whose every operation answers a miss while Redis cannot be reached."""
 
-    _last_warning = 0.0
-
-    def _unavailable(self, operation: str, error: Exception) -> None:
-        now = time.monotonic()
-        if now - DegradingRedisCache._last_warning >= WARN_EVERY:
-            DegradingRedisCache._last_warning = now
-            logger.warning("cache unavailable (%s: %s); going on without it", operation, type(error).__name__)
-
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except UNAVAILABLE as error:
-            self._unavailable("get", error)
-            return default
-
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except UNAVAILABLE as error:
-            self._unavailable("get_many", error)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except UNAVAILABLE as error:
-            self._unavailable("has_key", error)
-            return False
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable("add", error)
-            return False
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable("set", error)
-            return None
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable("set_many", error)
-            return list(data)
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable("touch", error)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except UNAVAILABLE as error:
-            self._unavailable("delete", error)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except UNAVAILABLE as error:
-            self._unavailable("delete_many", error)
-            return None
-
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except UNAVAILABLE as error:
-            self._unavailable("incr", error)
-            raise ValueError(f"Key '{key}' not found (cache unavailable)") from error
-
-    def clear(self):
-        try:
-            return super().clear()
-        except UNAVAILABLE as error:
-            self._unavailable("clear", error)
-            return False
+    get = _degrading(lambda key, default=None, *rest, **kw: default)(RedisCache.get)
+    get_many = _degrading(lambda *args, **kwargs: {})(RedisCache.get_many)
+    has_key = _degrading(lambda *args, **kwargs: False)(RedisCache.has_key)
+    add = _degrading(lambda *args, **kwargs: False)(RedisCache.add)
+    set = _degrading(lambda *args, **kwargs: None)(RedisCache.set)
+    set_many = _degrading(lambda data, *rest, **kwargs: list(data))(RedisCache.set_many)
+    touch = _degrading(lambda *args, **kwargs: False)(RedisCache.touch)
+    delete = _degrading(lambda *args, **kwargs: False)(RedisCache.delete)
+    delete_many = _degrading(lambda *args, **kwargs: None)(RedisCache.delete_many)
+    incr = _degrading(_missing)(RedisCache.incr)
+    clear = _degrading(lambda *args, **kwargs: False)(RedisCache.clear)

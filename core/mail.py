@@ -152,22 +152,20 @@ def outbox_requeue(*, email_ids: Iterable[int]) -> int:
 
 
 def _enqueue(email_id: int) -> None:
-    transaction.on_commit(lambda: _publish([email_id]))
+    transaction.on_commit(lambda: _publish(email_id))
 
 
-def _publish(email_ids: list[int]) -> None:
-    """Queue one send task per row, after commit. The rows are committed already, so a broker that
+def _publish(email_id: int) -> None:
+    """Queue the row's send task, after commit. The rows are committed already, so a broker that
     is down (§4 R2) must not turn the user's successful request into an error: the rows stay
     `pending`, marked due now, and the beat's `outbox_flush` (the relay) sends them once the queue
     is back. Sending twice is impossible either way (the row lock in `outbox_send`)."""
     from core.tasks import outbox_send_task
 
-    for position, email_id in enumerate(email_ids):
-        try:
-            outbox_send_task.delay(email_id=email_id)
-        except (BrokerError, OSError) as error:
-            _leave_to_relay(email_ids[position:], error)
-            return
+    try:
+        outbox_send_task.delay(email_id=email_id)
+    except (BrokerError, OSError) as error:
+        _leave_to_relay([email_id], error)
 
 
 def _publish_batches(email_ids: list[int]) -> None:

@@ -8,12 +8,6 @@ def mask_snils(snils: str) -> str:
     return f"***-***-*** {digits[-2:]}" if len(digits) >= 2 else ""
 
 
-def mask_passport(series: str, number: str) -> str:
-    """«6904», «123456» → «** ** ***456»."""
-    number = str(number or "")
-    return f"** ** ***{number[-3:]}" if number else ""
-
-
 def mask_name(last_name: str, first_name: str = "", middle_name: str = "") -> str:
     """«Петров Пётр Петрович» → «П. П. П.» (initials only)."""
     return " ".join(f"{part[0]}." for part in (last_name, first_name, middle_name) if part)

@@ -16,8 +16,8 @@ def dead_cache(caplog):
                                {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}})
 
 
-def test_every_operation_is_a_miss_and_is_logged_once(dead_cache, caplog):
-    DegradingRedisCache._last_warning = 0.0
+def test_every_operation_is_a_miss_and_is_logged_once(dead_cache, caplog, monkeypatch):
+    monkeypatch.setattr("core.cache._last_warning", 0.0)
     started = time.monotonic()
     assert dead_cache.get("k", "default") == "default"
     assert dead_cache.get_many(["a", "b"]) == {}
