@@ -9,6 +9,7 @@ citizens (one small query) and then the applications by `rr_number` or `citizen_
 across a join forces a scan of the applications table.
 """
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -142,29 +143,41 @@ class Column:
     # What the list page shows, when it must show less than the export holds (a masked SNILS:
     # lists are read over shoulders, PDN-10; the audited export and the application page keep it).
     shown: object = None
+    # The fields `value` reads (`citizen__…` through the relation): the list page loads only these
+    # for its 50 rows, not whole citizens with their passports.
+    fields: tuple = ()
 
     def cell(self, application):
         return (self.shown or self.value)(application)
 
 
 COLUMNS = {c.key: c for c in (
-    Column("number", _("Номер"), lambda a: a.rr_number, ("rr_number",), lambda v: _prefix_q("rr_number", v)),
+    Column("number", _("Номер"), lambda a: a.rr_number, ("rr_number",), lambda v: _prefix_q("rr_number", v),
+           fields=("rr_number",)),
     Column("name", _("ФИО"), lambda a: a.citizen.full_name, ("citizen__last_name", "citizen__first_name"),
-           lambda v: _name_q(v, prefix=""), of_citizen=True),
-    Column("active", _("Активная"), lambda a: _yes_no(a.is_active), ("is_active",), _active_q),
-    Column("status", _("Статус"), lambda a: STATUS_LABELS.get(a.status, a.status), ("status",), _status_q),
+           lambda v: _name_q(v, prefix=""), of_citizen=True,
+           fields=("citizen__last_name", "citizen__first_name", "citizen__middle_name")),
+    Column("active", _("Активная"), lambda a: _yes_no(a.is_active), ("is_active",), _active_q,
+           fields=("is_active",)),
+    Column("status", _("Статус"), lambda a: STATUS_LABELS.get(a.status, a.status), ("status",), _status_q,
+           fields=("status",)),
     Column("snils", _("СНИЛС"), lambda a: a.citizen.snils, ("citizen__snils",), _snils_q, of_citizen=True,
-           shown=lambda a: mask_snils(a.citizen.snils)),
-    Column("email", _("E-mail"), lambda a: a.citizen.email, ("citizen__email",), _email_q, of_citizen=True),
+           shown=lambda a: mask_snils(a.citizen.snils), fields=("citizen__snils",)),
+    Column("email", _("E-mail"), lambda a: a.citizen.email, ("citizen__email",), _email_q, of_citizen=True,
+           fields=("citizen__email",)),
     Column("program", _("Программа"), lambda a: a.program.title, ("program__title",),
-           lambda v: Q(program__title__icontains=v.strip())),
-    Column("cohort", _("Поток"), _cohort_label, ("cohort__start_date",), _cohort_q),
+           lambda v: Q(program__title__icontains=v.strip()), fields=("program__title",)),
+    Column("cohort", _("Поток"), _cohort_label, ("cohort__start_date",), _cohort_q,
+           fields=("cohort__odin_id", "cohort__start_date", "cohort__end_date")),
     Column("region", _("Регион"), lambda a: str(a.region), ("region_id",),
-           lambda v: Q(region__code__startswith=v.strip()) | Q(region__name__icontains=v.strip())),
-    Column("submitted", _("Подана на РР"), lambda a: a.submitted_at, ("submitted_at",), _date_q),
+           lambda v: Q(region__code__startswith=v.strip()) | Q(region__name__icontains=v.strip()),
+           fields=("region__code", "region__name")),
+    Column("submitted", _("Подана на РР"), lambda a: a.submitted_at, ("submitted_at",), _date_q,
+           fields=("submitted_at",)),
     Column("category", _("Категория"), lambda a: a.category.name if a.category else "", ("category__name",),
-           lambda v: Q(category__name__icontains=v.strip())),
-    Column("phone", _("Телефон"), lambda a: a.citizen.phone, ("citizen__phone",), _phone_q, of_citizen=True),
+           lambda v: Q(category__name__icontains=v.strip()), fields=("category__name",)),
+    Column("phone", _("Телефон"), lambda a: a.citizen.phone, ("citizen__phone",), _phone_q, of_citizen=True,
+           fields=("citizen__phone",)),
 )}
 DEFAULT_COLUMNS = ("number", "name", "active", "status", "snils", "email")
 DEFAULT_SORT = "-submitted"
@@ -243,11 +256,18 @@ def application_base(*, user, search: str = "", cohort=None, column_search: dict
     return qs
 
 
-def application_rows(base: QuerySet, *, status: str = "", sort: str = DEFAULT_SORT) -> QuerySet:
-    """The list's rows: `base` filtered by status, sorted, carrying what every column shows."""
+def application_rows(base: QuerySet, *, status: str = "", sort: str = DEFAULT_SORT,
+                     columns: Iterable[Column] | None = None) -> QuerySet:
+    """The list's rows: `base` filtered by status, sorted, carrying what every column shows — or,
+    given `columns`, only what those columns show (the relations they read, and their fields)."""
     if status:
         base = base.filter(status=status)
-    return base.select_related("citizen", "program", "cohort", "region", "category").order_by(*sort_fields(sort))
+    base = base.order_by(*sort_fields(sort))
+    if columns is None:
+        return base.select_related("citizen", "program", "cohort", "region", "category")
+    fields = {"status", *(name for column in columns for name in column.fields)}
+    relations = sorted({name.split("__")[0] for name in fields if "__" in name})
+    return base.select_related(*relations).only(*fields)
 
 
 def application_list_for(*, user, search: str = "", status: str = "", cohort=None, column_search: dict | None = None,
@@ -267,7 +287,7 @@ def application_status_counts(base: QuerySet) -> list[dict]:
 def cohort_filter_choices(user) -> QuerySet:
     """Cohorts offered by the list's cohort filter: those of the programs the user sees."""
     return (Cohort.objects.visible_to(user).filter(is_archived=False).select_related("program")
-            .order_by("-start_date", "pk"))
+            .only("odin_id", "start_date", "program__short_title", "program__title").order_by("-start_date", "pk"))
 
 
 # The application page -------------------------------------------------------------------------

@@ -15,6 +15,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.debug import sensitive_post_parameters
@@ -91,6 +94,20 @@ def _columns(request) -> list[str]:
     return list(selectors.DEFAULT_COLUMNS)
 
 
+def _cell_html(column, application) -> str:
+    """One cell of the list, as HTML: built here rather than by an `{% if %}` chain and an include
+    per cell in the template, which was most of the page's rendering time (50 rows × 6 columns)."""
+    value = column.cell(application)
+    if column.key == "number":
+        return format_html('<a href="{}">{}</a>', reverse("enrollment:application_detail", args=[application.pk]),
+                           value)
+    if column.key == "status":  # the markup of partials/status_badge.html
+        return format_html('<span class="badge status-{}">{}</span>', application.status, value)
+    if column.key == "submitted":
+        return date_format(localtime(value), "d.m.Y H:i") if value else "—"
+    return conditional_escape(value or "—")
+
+
 @require_safe
 def application_list(request):
     """The applications the user may see: columns of their choice with per-column search, status
@@ -102,11 +119,11 @@ def application_list(request):
     columns = [selectors.COLUMNS[key] for key in keys]
     base = selectors.application_base(user=request.user, search=filters["search"], cohort=filters["cohort"],
                                       column_search=filters["column_search"])
-    page = Paginator(selectors.application_rows(base, status=filters["status"], sort=filters["sort"]),
+    page = Paginator(selectors.application_rows(base, status=filters["status"], sort=filters["sort"], columns=columns),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "enrollment/application_list.html", {
         "form": form, "page": page, "page_range": page.paginator.get_elided_page_range(page.number),
-        "rows": [{"application": a, "cells": [(c.key, c.cell(a)) for c in columns]} for a in page.object_list],
+        "rows": [{"application": a, "cells": [_cell_html(c, a) for c in columns]} for a in page.object_list],
         "columns": [{"key": c.key, "label": c.label, "search": filters["column_search"].get(c.key, "")}
                     for c in columns],
         "all_columns": [{"key": c.key, "label": c.label, "chosen": c.key in keys}
