@@ -32,25 +32,39 @@ is among the reserved). One query. Employment-service reviewers do not see money
 **Time**, medians in days: application filed (`submitted_at`) → enrolment (the «enrol» history row);
 cohort end → act signed by both sides (`Act.act_date`; operator and partners only; the region and
 category filters do not apply to an act, which covers a whole cohort); document check
-turnaround per partner (`uploaded_at` → `checked_at` of checked scans). Three queries
-(analytics.medians: `percentile_cont` on PostgreSQL).
+turnaround per partner (`uploaded_at` → `checked_at` of checked scans). The enrolment and document
+check medians are read from hour histograms (analytics.medians: exact for whole-hour durations, else
+off by under an hour); the act median is exact (`percentile_cont` on PostgreSQL).
+
+**Summaries.** For the operator and auditors without a partner or program filter — the national
+view, a million applications — the funnel, the enrolment median and (without region, category or
+month filters) the document checks come from the summaries of analytics.models, rebuilt every few
+minutes; `summary_run` tells whether they apply (and since when: the page's «данные на»). Every
+other scope is small and computed live; money (a row per contract and act) is always live.
+
+**Bounded tables.** With 2,000 partners the page shows the `TOP` partners (by quota for money, by
+checked scans for document checks), one «Остальные (N)» row and the total (`bounded_money`,
+`times(…, top=TOP)`); the CSV exports keep every partner.
 """
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
-from django.db.models import Count, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, Window
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Campaign, Region
-from analytics.medians import duration_medians, in_days
+from analytics.medians import duration_medians, histogram, histogram_median, in_days
+from analytics.models import DocumentCheckPartner, DocumentCheckSummary, EnrolmentTimeSummary, StatusSummary, SummaryRun
 from cohorts.models import Act
 from core.access import filter_for_user
 from enrollment.models import Application, ApplicationDocument, ApplicationEvent
 from programs.models import CitizenCategory, Program, TrainingContract
 
 S = Application.Status
+TOP = 20  # partners shown by name in the page's money and document check tables and charts
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -94,6 +108,17 @@ class Filters:
                       f"{prefix}cohort__start_date__lt": _next_month(self.month)})
         return q
 
+    def summary_q(self) -> Q:
+        """These filters on the national summaries (which have no partner or program)."""
+        wanted = {"campaign_id": self.campaign.pk if self.campaign else None, "region_id": self.region or None,
+                  "category_id": self.category or None, "cohort_month": self.month}
+        return Q(**{key: value for key, value in wanted.items() if value is not None})
+
+    @property
+    def narrows_applications(self) -> bool:
+        """A region, category or month filter: the per-partner summary (document checks) does not apply."""
+        return bool(self.region or self.category or self.month)
+
 
 @dataclass(frozen=True)
 class FilterChoices:
@@ -110,25 +135,29 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def filter_choices(user, campaign_param: str = "") -> FilterChoices:
-    """The filters' options (four queries): campaigns, the regions the user may filter by, the
-    campaign's programs the user sees (and from them the partners, for the operator), categories."""
+def filter_choices(user, campaign_param: str = "", partner_param: str = "") -> FilterChoices:
+    """The filters' options (four or five queries): campaigns, the regions the user may filter by,
+    the campaign's partners (the operator and auditors), the programs the user sees, categories.
+
+    The operator and auditors choose a program only once a partner is chosen (`partner_param`): a
+    national campaign has thousands of programs, too many for a list to read or to render."""
     campaigns = list(Campaign.objects.order_by("-starts_on", "-pk"))
     campaign = next((c for c in campaigns if str(c.pk) == campaign_param), None) or next(
         (c for c in campaigns if c.is_active), campaigns[0] if campaigns else None)
     regions = Region.objects.order_by("code")
     if not sees_all(user) and not user.access.is_partner_staff:
         regions = regions.filter(code__in=user.access.region_codes)
-    programs = (filter_for_user(Program.objects.all(), user).filter(campaign=campaign)
-                .order_by("title", "pk").values_list("pk", "title", "partner_id", "partner__short_name"))
-    programs = list(programs) if campaign else []
+    programs = filter_for_user(Program.objects.all(), user).filter(campaign=campaign).order_by()
     partners = None
     if sees_all(user):
-        partners = sorted({(row[2], row[3]) for row in programs}, key=lambda p: (p[1], p[0]))
+        partners = sorted(set(programs.values_list("partner_id", "partner__short_name")) if campaign else [],
+                          key=lambda p: (p[1], p[0]))
+        partner = next((pk for pk, _name in partners if str(pk) == partner_param), None)
+        programs = programs.filter(partner_id=partner) if partner else programs.none()
+    programs = list(programs.order_by("title", "pk").values_list("pk", "title")) if campaign else []
     return FilterChoices(
         campaigns=campaigns, campaign=campaign,
-        regions=[(r.code, str(r)) for r in regions],
-        programs=[(pk, title) for pk, title, _partner, _name in programs], partners=partners,
+        regions=[(r.code, str(r)) for r in regions], programs=programs, partners=partners,
         categories=list(CitizenCategory.objects.values_list("code", "name")), months=_months(campaign),
     )
 
@@ -145,6 +174,23 @@ def _months(campaign: Campaign | None) -> list[dt.date]:
 def applications_for(user, filters: Filters) -> QuerySet:
     """The applications the user may see, narrowed by the filters (no ordering: for aggregates)."""
     return filter_for_user(Application.objects.all(), user).filter(filters.application_q()).order_by()
+
+
+def summary_run(user, filters: Filters) -> SummaryRun | None:
+    """The last rebuild of the summaries when they answer for this user and these filters (the
+    operator and auditors, a campaign, no partner or program filter), else None (compute live).
+    One query, only when they may apply."""
+    if not sees_all(user) or filters.campaign is None or filters.partner or filters.program:
+        return None
+    return SummaryRun.objects.filter(built_at__isnull=False).first()
+
+
+LIVE = None  # `run` of the selectors below: compute live
+_LOOK_UP = object()  # `run` not given: look it up
+
+
+def _run(user, filters: Filters, run) -> SummaryRun | None:
+    return summary_run(user, filters) if run is _LOOK_UP else run
 
 
 def _related_q(user, filters: Filters, prefix: str) -> Q:
@@ -198,11 +244,16 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def funnel(user, filters: Filters) -> Funnel:
+def funnel(user, filters: Filters, run=_LOOK_UP) -> Funnel:
+    """`run`: the summaries' rebuild to read (see `summary_run`; looked up when not given), LIVE."""
     # One GROUP BY status (at most 19 rows), the steps summed here: on PostgreSQL a count per status
     # is an index-only scan of (program, status) for a campaign, where nine conditional counts cost
-    # nine IN-list tests per application (at 1,000,000 applications: ~0.5 s of the page).
-    per_status = dict(applications_for(user, filters).values_list("status").annotate(n=Count("*")))
+    # nine IN-list tests per application (at 1,000,000 applications: ~0.2 s; the summary: ~1 ms).
+    if _run(user, filters, run):
+        per_status = dict(StatusSummary.objects.filter(filters.summary_q()).order_by()
+                          .values_list("status").annotate(n=Sum("applications")))
+    else:
+        per_status = dict(applications_for(user, filters).values_list("status").annotate(n=Count("*")))
     counts = {key: sum(n for status, n in per_status.items() if statuses is None or status in statuses)
               for key, _label, statuses in FUNNEL_STEPS}
     counts.update(terminated=per_status.get(S.SERVICE_TERMINATED, 0), expelled=per_status.get(S.EXPELLED, 0))
@@ -231,6 +282,8 @@ class MoneyRow:
     acts_money: Decimal = ZERO  # every generated act
     signed_acts_count: int = 0
     signed_acts_money: Decimal = ZERO  # acts signed by both sides
+    others: int = 0  # a row adding up this many partners («Остальные»)
+    total: bool = False  # the total row («Итого»)
 
     @property
     def remaining_money(self) -> Decimal:
@@ -247,6 +300,7 @@ class MoneyRow:
 
 MONEY_FIELDS = ("contracts", "quota_money", "quota_seats", "reserved_money", "reserved_seats", "acts_count",
                 "acts_money", "signed_acts_count", "signed_acts_money")
+MONEY_AMOUNTS = frozenset(name for name in MONEY_FIELDS if "money" in name)
 
 
 def money(user, filters: Filters) -> list[MoneyRow]:
@@ -269,23 +323,44 @@ def money(user, filters: Filters) -> list[MoneyRow]:
     by_partner = ("partner_id", "partner__short_name")
     union = (contracts.order_by().values(*by_partner).annotate(**{**zeros, **contract_sums})
              .union(acts.order_by().values(*by_partner).annotate(**{**zeros, **act_sums}), all=True))
-    rows: dict[int, MoneyRow] = {}
+    # Added up as plain lists, then one MoneyRow per partner: at 2,000 partners attribute access
+    # per field and row was a third of the page's time.
+    sums: dict[int, list] = {}
+    names: dict[int, str] = {}
     for row in union:
-        item = rows.setdefault(row["partner_id"], MoneyRow(row["partner_id"], row["partner__short_name"]))
-        for name in MONEY_FIELDS:  # SQLite returns sums of a UNION unquantised
-            value = Decimal(row[name] or 0).quantize(CENT) if "money" in name else row[name] or 0
-            setattr(item, name, getattr(item, name) + value)
-    result = sorted(rows.values(), key=lambda r: (r.partner, r.partner_id))
+        values = [row[name] or 0 for name in MONEY_FIELDS]
+        partner_id = row["partner_id"]
+        if partner_id in sums:
+            sums[partner_id] = [a + b for a, b in zip(sums[partner_id], values, strict=True)]
+        else:
+            sums[partner_id], names[partner_id] = values, row["partner__short_name"]
+    result = sorted((MoneyRow(partner_id, names[partner_id], **{
+        # SQLite returns sums of a UNION unquantised
+        name: Decimal(value).quantize(CENT) if name in MONEY_AMOUNTS else value
+        for name, value in zip(MONEY_FIELDS, values, strict=True)}) for partner_id, values in sums.items()),
+        key=lambda r: (r.partner, r.partner_id))
     if len(result) > 1:
         result.append(_money_total(result))
     return result
 
 
-def _money_total(rows: list[MoneyRow]) -> MoneyRow:
-    total = MoneyRow(0, str(_("Итого")))
+def _money_total(rows: list[MoneyRow], label=None, **kind) -> MoneyRow:
+    total = MoneyRow(0, str(label or _("Итого")), **kind or {"total": True})
     for name in MONEY_FIELDS:
-        setattr(total, name, sum((getattr(r, name) for r in rows), getattr(total, name)))
+        setattr(total, name, sum(map(attrgetter(name), rows), getattr(total, name)))
     return total
+
+
+def bounded_money(rows: list[MoneyRow], top: int = TOP) -> list[MoneyRow]:
+    """`money`'s rows for the page: the `top` partners with the largest quotas (largest first), one
+    «Остальные (N)» row adding up the others, and the total — all partners when they are few."""
+    partners = [row for row in rows if not row.total]
+    if len(partners) <= top + 1:
+        return rows
+    partners.sort(key=lambda r: (-r.quota_money, r.partner, r.partner_id))
+    rest = partners[top:]
+    others = _money_total(rest, _("Остальные (%(count)s)") % {"count": len(rest)}, others=len(rest))
+    return [*partners[:top], others, _money_total(partners)]
 
 
 # Time -----------------------------------------------------------------------------------------
@@ -297,6 +372,8 @@ class TimeRow:
     partner: str
     count: int
     median_days: float | None
+    others: int = 0  # document checks: a row of this many partners together («Остальные»)
+    total: bool = False  # document checks: all partners together
 
 
 @dataclass(frozen=True)
@@ -312,21 +389,96 @@ class Times:
         return [row for row in self.rows if row.key == "document_check"]
 
 
-def times(user, filters: Filters) -> Times:
+def times(user, filters: Filters, run=_LOOK_UP, top: int | None = None) -> Times:
+    """The medians. Document checks: a row per partner by name; with `top` (the page), only the
+    `top` partners with the most checked scans, «Остальные (N)» and the total, when there are more.
+    `run`: as for `funnel`."""
+    run = _run(user, filters, run)
     rows = []
-    enrolments = ApplicationEvent.objects.filter(_related_q(user, filters, "subject__"), transition="enrol")
-    count, median = duration_medians(enrolments, F("created_at") - F("subject__submitted_at"))[()]
+    if run:
+        enrolments = (EnrolmentTimeSummary.objects.filter(filters.summary_q()).order_by().values("hours")
+                      .annotate(n=Sum("cases"), total=Sum("seconds")).values_list("hours", "n", "total"))
+    else:
+        events = ApplicationEvent.objects.filter(_related_q(user, filters, "subject__"), transition="enrol")
+        enrolments = histogram(events, "subject__submitted_at", "created_at").values_list("hours", "cases", "seconds")
+    count, median = histogram_median(enrolments)
     rows.append(TimeRow("enrolment", str(_("Подача заявки → зачисление")), "", count, in_days(median)))
     if may_see_money(user) and filters.campaign is not None:
         count, median = duration_medians(_signed_acts(user, filters), F("act_date") - F("cohort__end_date"))[()]
         rows.append(TimeRow("act", str(_("Окончание потока → акт подписан сторонами")), "", count, in_days(median)))
+    if run and not filters.narrows_applications:
+        rows += _summary_checks(filters, top)
+    else:
+        rows += _live_checks(user, filters, top)
+    return Times(rows)
+
+
+def _check_row(partner: str, buckets, **kind) -> TimeRow:
+    count, median = histogram_median(buckets)
+    return TimeRow("document_check", str(_("Проверка документов")), partner, count, in_days(median), **kind)
+
+
+def _check_rows(per_partner: dict[tuple[int, str], list], top: int | None) -> list[TimeRow]:
+    """Rows from {(partner id, name): [(hours, cases, seconds)…]}: every partner by name, or
+    (`top`) the `top` largest, «Остальные (N)» and the total."""
+    if top is None or len(per_partner) <= top + 1:
+        return [_check_row(name, buckets) for (_pk, name), buckets in sorted(per_partner.items(),
+                                                                             key=lambda item: (item[0][1], item[0][0]))]
+    volume = {key: sum(cases for _hours, cases, _seconds in buckets) for key, buckets in per_partner.items()}
+    ranked = sorted(per_partner, key=lambda key: (-volume[key], key[1], key[0]))
+    rest = [bucket for key in ranked[top:] for bucket in per_partner[key]]
+    return [*(_check_row(key[1], per_partner[key]) for key in ranked[:top]),
+            _check_row(str(_("Остальные (%(count)s)") % {"count": len(ranked) - top}), rest, others=len(ranked) - top),
+            _check_row(str(_("Все партнёры")), [b for buckets in per_partner.values() for b in buckets], total=True)]
+
+
+def _live_checks(user, filters: Filters, top: int | None) -> list[TimeRow]:
     documents = ApplicationDocument.objects.filter(_related_q(user, filters, "application__"),
                                                    checked_at__isnull=False)
-    checks = duration_medians(documents, F("checked_at") - F("uploaded_at"),
-                              group_by=("application__partner_id", "application__partner__short_name"))
-    for (_partner_id, name), (count, median) in sorted(checks.items(), key=lambda item: (item[0][1], item[0][0])):
-        rows.append(TimeRow("document_check", str(_("Проверка документов")), name, count, in_days(median)))
-    return Times(rows)
+    per_partner: dict[tuple[int, str], list] = {}
+    for row in histogram(documents, "uploaded_at", "checked_at",
+                         group_by=("application__partner_id", "application__partner__short_name")):
+        key = (row["application__partner_id"], row["application__partner__short_name"])
+        per_partner.setdefault(key, []).append((row["hours"], row["cases"], row["seconds"]))
+    return _check_rows(per_partner, top)
+
+
+def _summary_checks(filters: Filters, top: int | None) -> list[TimeRow]:
+    """From the summaries: every partner's histogram (exports), or for the page two small queries —
+    the partners by checked scans, then by index the histograms of the `top` ones and of all
+    partners together (the others' is the difference)."""
+    campaign = filters.summary_q()
+    ranked = (DocumentCheckPartner.objects.filter(campaign).order_by("-cases", "partner_name", "partner_id")
+              .annotate(partners=Window(Count("*"))).values_list("partner_id", "partner_name", "partners"))
+    if top is not None:
+        ranked = ranked[:top + 2]  # enough to tell whether there are «Остальные»
+    ranked = list(ranked)
+    partners, partner_count = [(pk, name) for pk, name, _n in ranked], ranked[0][2] if ranked else 0
+    if top is None or partner_count <= top + 1:
+        names = dict(partners)
+        per_partner: dict[tuple[int, str], list] = {}
+        for pk, hours, cases, seconds in (DocumentCheckSummary.objects.filter(campaign, partner_id__isnull=False)
+                                          .values_list("partner_id", "hours", "cases", "seconds")):
+            per_partner.setdefault((pk, names.get(pk, "")), []).append((hours, cases, seconds))
+        return _check_rows(per_partner, None)
+    shown = dict(partners[:top])
+    buckets: dict[int | None, dict[int, tuple[int, int]]] = {}
+    for pk, hours, cases, seconds in (DocumentCheckSummary.objects.filter(campaign).filter(
+            Q(partner_id__in=list(shown)) | Q(partner_id__isnull=True)).values_list("partner_id", "hours", "cases",
+                                                                                    "seconds")):
+        buckets.setdefault(pk, {})[hours] = (cases, seconds)
+    national = buckets.get(None, {})
+    rest = {hours: [cases, seconds] for hours, (cases, seconds) in national.items()}
+    for pk in shown:
+        for hours, (cases, seconds) in buckets.get(pk, {}).items():
+            rest[hours][0] -= cases
+            rest[hours][1] -= seconds
+    others = partner_count - top
+    return [*(_check_row(name, [(h, c, sec) for h, (c, sec) in buckets.get(pk, {}).items()])
+              for pk, name in shown.items()),
+            _check_row(str(_("Остальные (%(count)s)") % {"count": others}),
+                       [(h, c, sec) for h, (c, sec) in rest.items() if c], others=others),
+            _check_row(str(_("Все партнёры")), [(h, c, sec) for h, (c, sec) in national.items()], total=True)]
 
 
 def _signed_acts(user, filters: Filters) -> QuerySet:

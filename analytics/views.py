@@ -1,6 +1,9 @@
 """The analytics page (reference §7.3): the funnel, money and time of a campaign, each a chart drawn
 on the server with its table beside it and a CSV export through core.exports (analytics.exports).
-The figures are live aggregates (analytics.selectors), hence «данные на» the moment of the request."""
+For the operator's national view the funnel and medians come from the summaries (analytics.models),
+and the page says «данные на» the moment of their rebuild; otherwise they are live aggregates
+(analytics.selectors), as of the request. The money and document check tables and charts show the
+largest partners, «Остальные» and the total; the CSV exports have every partner."""
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -18,12 +21,17 @@ def overview(request):
     require(selectors.may_view_analytics(request.user))
     form = AnalyticsFilterForm.for_user(request.user, request.GET)
     filters = form.filters()
-    funnel = selectors.funnel(request.user, filters)
+    run = selectors.summary_run(request.user, filters)
+    funnel = selectors.funnel(request.user, filters, run=run)
     show_money = selectors.may_see_money(request.user)
-    money = selectors.money(request.user, filters) if show_money else []
-    times = selectors.times(request.user, filters)
+    money = selectors.bounded_money(selectors.money(request.user, filters), selectors.TOP) if show_money else []
+    times = selectors.times(request.user, filters, run=run, top=selectors.TOP)
     return render(request, "analytics/overview.html", {
-        "form": form, "campaign": filters.campaign, "as_of": timezone.now(),
+        "form": form, "campaign": filters.campaign, "as_of": run.built_at if run else timezone.now(),
+        "from_summary": run is not None,
+        "money_others": any(row.others for row in money), "money_shown": sum(1 for r in money if r.partner_id),
+        "check_others": any(row.others for row in times.document_checks),
+        "check_shown": sum(1 for row in times.document_checks if not (row.others or row.total)),
         "funnel": funnel, "money": money, "times": times, "show_money": show_money,
         "show_partner": "partner" in form.fields,
         "export_params": [(name, form[name].value()) for name in form.fields if form[name].value()],
@@ -51,7 +59,7 @@ def _funnel_chart(funnel: selectors.Funnel):
 def _money_chart(rows: list[selectors.MoneyRow]):
     stacks = []
     for row in rows:
-        if not row.partner_id or not row.quota_money:
+        if row.total or not row.quota_money:
             continue
         signed = min(row.signed_acts_money, row.reserved_money)
         stacks.append(charts.Stack(row.partner, [

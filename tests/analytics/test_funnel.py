@@ -107,7 +107,9 @@ def test_the_filters_narrow_the_funnel(world, operator_reviewer, partner_b, camp
     assert _counts(operator_reviewer, region="54") == expected_funnel(world["b54"])
     assert _counts(operator_reviewer, partner=partner_b.pk) == expected_funnel(world["b70"] + world["b54"])
     program = Application.objects.filter(partner=partner_b, region_id="54").first().program
-    assert _counts(operator_reviewer, program=program.pk) == expected_funnel(world["b54"])
+    assert _counts(operator_reviewer, partner=partner_b.pk, program=program.pk) == expected_funnel(world["b54"])
+    # The operator chooses a program within a partner: a program alone is ignored.
+    assert _counts(operator_reviewer, program=program.pk) == _counts(operator_reviewer)
     assert _counts(operator_reviewer, month="2026-03") == expected_funnel(world["a"] + world["b70"] + world["b54"])
     assert _counts(operator_reviewer, month="2026-05")[0] == 0
     first = Application.objects.filter(partner=partner_b).order_by("pk").first()
