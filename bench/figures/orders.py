@@ -1,7 +1,13 @@
 """Figure 6: a night of automatic orders (orders.services.automatic.automatic_orders_run, what the
 beat task runs) for N cohorts starting that day, three applications each awaiting their enrolment
 order, every partner in automatic mode. Each run is its own night (a night is idempotent). The
-orders' PDFs are queued for the workers on commit and are not part of the night's time."""
+orders' PDFs are queued for the workers on commit and are not part of the night's time.
+
+Switching the data set's partners to automatic mode leaves a backlog: their applications already
+awaiting an expulsion or completion order (on the medium data set some 2,000 orders, which made
+the first timed night several times slower than the others). An untimed night before the first
+(with N cohorts of its own) catches it up, so that each timed night is the N cohorts starting
+that day."""
 import datetime as dt
 import itertools
 import statistics
@@ -51,6 +57,10 @@ def run(ctx) -> list[dict]:
     from orders.services.automatic import automatic_orders_run
 
     cohorts = ctx.scale.night_cohorts
+    _prepare(ctx, dt.date(2026, 11, 30), cohorts)  # the same partners switched to automatic mode
+    started = time.perf_counter()
+    backlog = sum(1 for o in automatic_orders_run(night=dt.date(2026, 11, 30)) if o.number)
+    backlog_time = time.perf_counter() - started
     times, orders = [], []
     for i in range(RUNS):
         night = dt.date(2026, 12, 1 + i)
@@ -64,5 +74,7 @@ def run(ctx) -> list[dict]:
     median = statistics.median(times)
     return [result(f"Automatic orders night, {count(cohorts)} cohorts starting that day", value=median, unit="s",
                    target="≤ 60 s for 5 000 cohorts (pro rata below)", met=median <= 60 * min(cohorts, 5_000) / 5_000,
-                   note=f"{orders[-1]} enrolment orders of {PER_COHORT} citizens each per night; runs "
-                        f"{', '.join(f'{t:.1f}' for t in times)} s; PDFs rendered afterwards by the workers")]
+                   note=f"{orders[-1]} enrolment orders of {PER_COHORT} citizens each per night (runs: "
+                        f"{', '.join(str(o) for o in orders)} orders); runs {', '.join(f'{t:.1f}' for t in times)} s; "
+                        f"the backlog night before: {backlog} orders in {backlog_time:.1f} s; PDFs rendered "
+                        "afterwards by the workers")]

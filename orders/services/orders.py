@@ -16,18 +16,24 @@ Number, dates and scan may change until the order is entered on РР for any app
 that only the scan may be replaced (the caller confirms it matches what is registered), and every
 scan version is kept. The first assignment of a partner's order fixes its order mode for the campaign.
 """
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import CampaignParticipation
 from accounts.services import participation_order_mode_fix
+from core.fsm import run_transition
+from core.mail import send_templated_mail_bulk
 from documents.validators import validate_scan_files
-from enrollment.models import Application
+from enrollment.models import Application, ApplicationEvent, WithdrawalRequest
 from enrollment.services import training
 from orders.models import Order, OrderAssignment, OrderEvent, OrderScan
 from orders.permissions import is_order_partner
@@ -263,7 +269,8 @@ def order_assign(*, actor, order: Order, application_ids, today=None) -> int:
     ids = sorted({int(pk) for pk in application_ids})
     if not ids:
         raise ValidationError(_("Отметьте хотя бы одну заявку."), code="empty")
-    applications = list(Application.objects.select_for_update(of=("self",)).select_related("citizen")
+    applications = list(Application.objects.select_for_update(of=("self",))
+                        .select_related("citizen", "program", "cohort")  # the e-mails name them
                         .filter(pk__in=ids, partner_id=order.partner_id).order_by("pk"))
     if len(applications) != len(ids):
         raise PermissionDenied
@@ -308,21 +315,95 @@ def assignment_refusals(order: Order, applications, *, today) -> list[str]:
 
 def apply_order(order: Order, applications, *, actor) -> None:
     """Link the order to each locked application and move it on (the caller checked the rules)."""
+    apply_orders([(order, applications)], actor=actor)
+
+
+def apply_orders(batch, *, actor, fix_mode: bool = True) -> None:
+    """`apply_order` for several orders at once, each with its locked applications (a night's
+    chunk of cohorts, or one order of staff): one statement per step for the whole batch, whatever
+    its size — the assignments, the applications' new status (each still through its FSM
+    transition, see `_Transitions`), their history rows, the withdrawal requests, the citizens'
+    e-mails. `fix_mode=False`: the caller fixes the partners' order mode itself (a night does it
+    once per partner, not once per order)."""
+    batch = [(order, list(applications)) for order, applications in batch]
     OrderAssignment.objects.bulk_create([
         OrderAssignment(order=order, application=application, partner_id=order.partner_id, order_type=order.type,
-                        assigned_by=actor) for application in applications])
-    note = _("Приказ «%(kind)s» № %(number)s от %(date)s") % {
-        "kind": order.kind_display, "number": order.number, "date": f"{order.order_date:%d.%m.%Y}"}
-    for application in applications:
+                        assigned_by=actor) for order, applications in batch for application in applications])
+    transitions, mails, own_requests, events = _Transitions(actor), defaultdict(list), [], []
+    # What enrollment.services.training does to one application, for the whole batch.
+    for order, applications in batch:
+        note = _("Приказ «%(kind)s» № %(number)s от %(date)s") % {
+            "kind": order.kind_display, "number": order.number, "date": f"{order.order_date:%d.%m.%Y}"}
         if order.type == Type.ENROLMENT:
-            training.application_enrol(application=application, actor=actor, note=note)
+            transitions.run(applications, "enrol", comment=note)
+            mails["emails/enrollment/enrolled"] += applications
         elif order.basis == Basis.QUALIFICATION:
-            training.application_complete(application=application, actor=actor, on=order.expelled_on, note=note)
+            transitions.run(applications, "complete", comment=note, on=order.expelled_on)
+            mails["emails/enrollment/completed"] += applications
         elif order.type == Type.EXPULSION:
-            training.application_expel(application=application, actor=actor, reason=REASONS[order.basis],
-                                       on=order.expelled_on, note=note)
+            transitions.run(applications, "expel", comment=note, reason=REASONS[order.basis], on=order.expelled_on)
+            if order.basis == Basis.OWN_REQUEST:
+                own_requests += [application.pk for application in applications]
+            mails["emails/enrollment/expelled"] += applications
         else:
-            application.events.create(actor=actor, transition="order_extension", source=application.status,
-                                      target=application.status, comment=note)
-    if order.is_sent_to_portal:
-        participation_order_mode_fix(participation=participation_for(order.cohort))
+            events += [ApplicationEvent(subject=application, actor=actor, transition="order_extension",
+                                        source=application.status, target=application.status, comment=note)
+                       for application in applications]
+    transitions.save(events)
+    if own_requests:
+        # The approved request can no longer be rejected (training.application_expel).
+        WithdrawalRequest.objects.filter(application__in=own_requests, status=WithdrawalRequest.Status.APPROVED,
+                                         has_expulsion_order=False).update(has_expulsion_order=True)
+    for template, applications in mails.items():
+        _mail_all(applications, template)
+    if fix_mode:
+        cohorts = {order.cohort_id: order.cohort for order, _applications in batch if order.is_sent_to_portal}
+        for participation in {participation_for(cohort) for cohort in cohorts.values()}:
+            participation_order_mode_fix(participation=participation)
+
+
+class _Transitions:
+    """`core.fsm.run_transition` for many applications the caller has locked and read under the
+    lock: each goes through the same checks (the FSM's source and conditions, the actor's
+    permission) and its transition method, and gets its history row; `save` writes the rows with
+    one UPDATE per set of changed values (one for a night's enrolments: they all change alike) and
+    one INSERT of the history rows, instead of a lock, a save and an insert per application."""
+
+    def __init__(self, actor):
+        self.actor, self.now = actor, timezone.now()
+        self.fields = [f for f in Application._meta.concrete_fields if not f.primary_key]
+        self.changes, self.events = defaultdict(list), []
+
+    def run(self, applications, name: str, *, comment: str, **kwargs) -> None:
+        for application in applications:
+            method = getattr(application, name)
+            if not can_proceed(method) or (self.actor is not None and not has_transition_perm(method, self.actor)):
+                # Refused: run_transition re-reads the row and raises its own Russian error.
+                run_transition(application, name, actor=self.actor, comment=comment, **kwargs)
+                continue
+            source = application.status
+            before = [getattr(application, f.attname) for f in self.fields]
+            method(**kwargs)
+            application.updated_at = self.now  # what save() would set (auto_now)
+            after = [getattr(application, f.attname) for f in self.fields]
+            changed = tuple((f.attname, new) for f, old, new in zip(self.fields, before, after, strict=True)
+                            if new != old)
+            self.changes[changed].append(application.pk)
+            self.events.append(ApplicationEvent(subject=application, actor=self.actor, transition=name, source=source,
+                                                target=application.status, comment=comment))
+
+    def save(self, events=()) -> None:
+        """Write the transitions run so far, and any other history rows of the batch with them."""
+        for changed, pks in self.changes.items():
+            Application.objects.filter(pk__in=pks).update(**dict(changed))
+        if self.events or events:
+            ApplicationEvent.objects.bulk_create([*self.events, *events])
+
+
+def _mail_all(applications, template: str) -> None:
+    """The citizens' e-mails of the batch (the context of enrollment.services.training._mail), one INSERT."""
+    send_templated_mail_bulk(template=template, messages=[
+        (application.citizen.email, {
+            "user_name": application.citizen.first_name, "application": application,
+            "cabinet_url": settings.SITE_URL + reverse("cabinet:application", args=[application.pk])})
+        for application in applications])

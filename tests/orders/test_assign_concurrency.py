@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from enrollment.models import Application
+from enrollment.models import Application, ApplicationEvent
 from orders.models import Order, OrderAssignment
 from orders.services.orders import Requisites, order_assign, order_create
 from tests.factories import MembershipFactory, UserFactory
@@ -114,3 +114,45 @@ def test_simultaneous_assignments_with_a_barrier_end_with_one(partner_a, campaig
     assert OrderAssignment.objects.count() == 3
     assert OrderAssignment.objects.values("order").distinct().count() == 1
     assert set(Application.objects.values_list("status", flat=True)) == {Status.STUDYING}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_the_same_night_generate_each_order_once(partner_a, campaign, monkeypatch):
+    """The beat and a hand run of the same night at once, over several chunks of cohorts: the
+    cohorts' row locks make the second wait for each chunk and then find its orders generated."""
+    from accounts.models import CampaignParticipation
+    from orders.services import automatic
+    from tests.orders.factories import set_mode
+
+    monkeypatch.setattr(automatic, "CHUNK", 2)
+    cohorts = [cohort_of(partner_a, campaign, start=START) for _ in range(5)]
+    for cohort in cohorts:
+        applications_in(cohort, Status.ENROLMENT_ORDER_REQUIRED, 2)
+    set_mode(cohorts[0], CampaignParticipation.OrderMode.AUTOMATIC)
+    start = threading.Barrier(2)
+    runs = []
+    lock = threading.Lock()
+
+    def run():
+        try:
+            start.wait(10)
+            outcome = automatic.automatic_orders_run(night=START)
+            with lock:
+                runs.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(runs) == 2
+    outcomes = [o for outcome in runs for o in outcome]
+    assert not [o.error for o in outcomes if o.error]
+    assert sorted(o.cohort_id for o in outcomes if o.order_id) == sorted(c.pk for c in cohorts)
+    assert Order.objects.filter(is_automatic=True).count() == 5
+    assert OrderAssignment.objects.count() == 10
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.STUDYING}
+    assert ApplicationEvent.objects.filter(transition="enrol").count() == 10
