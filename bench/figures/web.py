@@ -79,6 +79,16 @@ def run(ctx) -> list[dict]:
                    value=rps, unit="req/s", limit=floor, limit_label="minimal one-query 50-row page",
                    target="≥ 70 % of the minimal page; p99 ≤ 150 ms; ≤ 12 queries",
                    met=rps >= 0.7 * floor and p99 <= 150 and len(queries) <= 12,
-                   note=f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (minimal page p99 {floor_p99:.0f} ms); "
+                   note=f"p50 {p50:.0f} ms, p99 {p99:.0f} ms "
+                        f"(minimal page p99 {floor_p99:.0f} ms{_queueing(floor_p99)}); "
                         f"{len(queries)} queries; gunicorn 2 sync workers, {conns} connections × {seconds:g} s "
                         f"× {RUNS}; the partner has {partner_rows} applications")]
+
+
+def _queueing(floor_p99: float) -> str:
+    """32 connections on 2 sync workers queue: a request waits for those ahead of it (Little's law,
+    latency ≈ connections / throughput), so the p99 bound is out of reach for any page whose
+    one-query floor already misses it on this machine — say so where the run shows it."""
+    if floor_p99 <= 150:
+        return ""
+    return ": the one-query page itself misses p99 ≤ 150 ms at this concurrency, so no page can meet it here"
