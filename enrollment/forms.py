@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import PlainSelect
 from documents.validators import SCAN_ACCEPT
 from enrollment.models import Application, ApplicationDocument, Citizen
 from enrollment.selectors import COLUMNS, DEFAULT_SORT
@@ -36,9 +37,10 @@ class ApplicationFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Поиск"), required=False, max_length=200, widget=forms.TextInput(
         attrs={"type": "search", "placeholder": _("Номер, ФИО, СНИЛС или e-mail")}))
-    status = forms.ChoiceField(label=_("Статус"), required=False,
+    status = forms.ChoiceField(label=_("Статус"), required=False, widget=PlainSelect,
                                choices=[("", _("Все статусы")), *Application.Status.choices])
-    cohort = forms.ModelChoiceField(label=_("Поток"), required=False, queryset=None, empty_label=_("Все потоки"))
+    cohort = forms.ModelChoiceField(label=_("Поток"), required=False, queryset=None, empty_label=_("Все потоки"),
+                                    widget=PlainSelect)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, cohorts=None, **kwargs):

@@ -15,11 +15,12 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from analytics import selectors
-from analytics.forms import AnalyticsFilterForm, PlainSelect
+from analytics.forms import AnalyticsFilterForm
 from analytics.medians import duration_medians, histogram_median, in_days
 from analytics.models import DocumentCheckPartner, DocumentCheckSummary, StatusSummary, SummaryRun
 from analytics.services import summaries_refresh
 from analytics.tasks import summaries_refresh_task
+from core.widgets import PlainSelect
 from enrollment.models import ApplicationDocument, ApplicationEvent
 from tests.analytics.support import generate
 
