@@ -24,8 +24,9 @@ def outbox_send_task(self, *, email_id: int) -> None:
 
 @shared_task(acks_late=True)
 def outbox_send_batch_task(*, email_ids: list[int]) -> int:
-    """Send a bulk send's rows over one SMTP connection; failures are left to the beat's flush
-    (each row records its own attempt and back-off). Redelivery is safe: sent rows are skipped."""
+    """Send a bulk send's rows over one SMTP connection, claimed and recorded in bulk; failures are
+    left to the beat's flush (each row records its own attempt and back-off). Redelivery is safe:
+    sent rows are skipped, rows a crash left unrecorded are sent again with the same Message-ID."""
     from core.mail import outbox_send_batch
 
     return outbox_send_batch(email_ids=email_ids)
