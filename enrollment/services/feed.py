@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -42,7 +43,7 @@ from core.imports import (
     parse_date,
     run_recorded,
 )
-from core.mail import send_templated_mail_bulk
+from core.mail import BulkMessage, send_templated_mail_bulk, slot
 from core.validators import normalize_snils, validate_snils
 from enrollment.models import Application, ApplicationEvent, Citizen
 from programs.models import CitizenCategory, Cohort, Program
@@ -520,14 +521,29 @@ class ApplicationFeed(Feed):
         citizens = [apps[0].citizen for apps in per_citizen.values()]
         links = citizen_login_links_issue(users=[c.user for c in citizens],
                                   known_user_ids=[c.user_id for c in citizens if c.user_id not in new_users])
-        ttl_hours = int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)
-        login_url = settings.SITE_URL + reverse("accounts:citizen_login")
-        send_templated_mail_bulk(template=INVITATION_TEMPLATE, messages=[(c.user.email, {
-            "user_name": " ".join(filter(None, (c.first_name, c.middle_name))), "citizen": c,
-            "applications": sorted(per_citizen[c.pk], key=lambda a: a.submitted_at, reverse=True),
-            "link": links[c.user_id], "login_url": login_url, "ttl_hours": ttl_hours}) for c in citizens])
+        shared = {"login_url": settings.SITE_URL + reverse("accounts:citizen_login"),
+                  "ttl_hours": int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)}
+        send_templated_mail_bulk(template=INVITATION_TEMPLATE, messages=[
+            _invitation(c, sorted(per_citizen[c.pk], key=lambda a: a.submitted_at, reverse=True), links[c.user_id],
+                        shared) for c in citizens])
         self.invited |= per_citizen.keys()
         result.count("invitations", len(citizens))
+
+
+def _invitation(citizen: Citizen, applications: list[Application], link: str, shared: dict) -> BulkMessage:
+    """A citizen's invitation: the invitations of a batch differ by name, link and РР numbers only,
+    so each program-and-cohort combination is rendered once and stamped (core.mail.BulkMessage) —
+    rendering every one through the template engine was a third of an import's time."""
+    values = {"user_name": " ".join(filter(None, (citizen.first_name, citizen.middle_name))), "link": link}
+    values.update((f"rr_number_{i}", a.rr_number) for i, a in enumerate(applications))
+    lines = [SimpleNamespace(program=a.program, cohort=a.cohort, rr_number=slot(f"rr_number_{i}"))
+             for i, a in enumerate(applications)]
+    return BulkMessage(
+        to=citizen.user.email,
+        context={**shared, "user_name": values["user_name"], "link": link, "applications": applications},
+        group=tuple((a.program_id, a.cohort_id) for a in applications),
+        stamp_context={**shared, "user_name": slot("user_name"), "link": slot("link"), "applications": lines},
+        values=values)
 
 
 APPLICATION_LOADED = ("rr_number", "status", "citizen_id", "program_id", "cohort_id", "category_id", "region_id",

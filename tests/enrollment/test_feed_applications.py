@@ -252,6 +252,35 @@ def test_a_new_citizen_gets_a_user_without_a_password_and_a_24_hour_login_link(p
     assert citizen_login_consume(raw_token=token) == citizen.user
 
 
+def test_invitations_of_a_batch_are_stamped_and_each_is_its_own_full_render(program):
+    """A batch's invitations are rendered once per program and cohort and stamped with each name,
+    number and link (core.mail.BulkMessage): every one equals the template rendered for its own
+    citizen, names with apostrophes escaped in the HTML part, a citizen without a middle name too."""
+    from unittest import mock
+
+    from core import mail
+    from enrollment.models import Application
+
+    people = [("Петров", "Пётр", "Петрович"), ("Д'Арк", "Жанна", ""), ("Иванова", "Анна", "Сергеевна")] * 4
+    with mock.patch.object(mail, "render_templated_mail", wraps=mail.render_templated_mail) as render:
+        result = rr_import(kind="applications", source=feed_file(
+            *(row(n, last=last, first=first, middle=middle) for n, (last, first, middle) in enumerate(people, 1))))
+    assert result.exit_code == 0, result.errors
+    assert render.call_count == 2  # one group (one program and cohort, every name present): stamp and reference
+    emails = {e.to: e for e in invitations()}
+    assert len(emails) == len(people)
+    for application in Application.objects.select_related("citizen__user", "program__partner", "cohort"):
+        email = emails[application.citizen.email]
+        token = re.search(r"/citizen/login/([\w-]+)/", email.body_text).group(1)
+        link = settings.SITE_URL + reverse("accounts:citizen_login_confirm", args=[token])
+        full = mail.render_templated_mail(email.to, "emails/enrollment/invitation", {
+            "user_name": " ".join(filter(None, (application.citizen.first_name, application.citizen.middle_name))),
+            "link": link, "applications": [application], "ttl_hours": 24,
+            "login_url": settings.SITE_URL + reverse("accounts:citizen_login")})
+        assert (email.subject, email.body_text, email.body_html) == (full.subject, full.body_text, full.body_html)
+    assert "Жанна!" in emails["c2@example.org"].body_text
+
+
 def test_a_citizen_is_found_by_snils_then_by_email_in_any_case(program):
     by_snils = CitizenFactory(snils=valid_snils(1), email="old@example.org")
     by_email = CitizenFactory(snils="", email="Mixed.Case@Example.org")
