@@ -10,6 +10,12 @@ An app plugs a list in from its own `exports.py` (found automatically):
         queryset=lambda user, params: selectors.application_list_for(user, params),
     )
 
+A column read straight from the row's database fields is declared as `Fields("citizen__email")` (or
+`Fields("cohort__start_date", "cohort__end_date", value=lambda start, end: …)`): when every column of a
+job is one, the rows are read with `values_list()` as tuples instead of model instances (a 1M-row
+export spent a third of its time building instances), and each cell still works as an accessor
+of an instance (`ExportSpec.row_for`).
+
 `queryset(user, params)` runs when the export is started and again when the file is built, as the
 owner, with the list page's filters as a QueryDict: it must scope rows to what the user may see
 (raise PermissionDenied to refuse). The list page offers the button through the shared toolbar:
@@ -17,14 +23,17 @@ owner, with the list page's filters as a QueryDict: it must scope rows to what t
 `{% include "partials/list_toolbar.html" with export_url=export_url %}` (add `?export_format=xlsx`
 to the URL for Excel).
 """
+import codecs
 import csv
 import io
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +56,12 @@ from core.models import ExportJob
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
+# Rows fetched per round trip when the rows are tuples (`Fields` columns): 10,000 short tuples are a
+# few megabytes, and a 1M-row export makes 100 round trips instead of 500.
+FETCH_SIZE = 10_000
+# The job's progress (`done_rows`) is saved after a chunk at most this often: what the owner's page
+# shows, without an UPDATE and a commit per 2,000 rows (500 of them in a 1M-row export, 6 % of it).
+PROGRESS_SECONDS = 1.0
 # A user may have this many exports queued or running at once.
 MAX_ACTIVE_PER_USER = 3
 BATCH = 500
@@ -59,6 +74,37 @@ LOST_RUNNING_AFTER = timedelta(hours=1)
 SCOPE_PARAM = "__scope"
 # Excel and LibreOffice run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+class Fields:
+    """An accessor of database fields: `fields` are ORM paths ("rr_number", "citizen__email") and
+    `value(*values)` makes the cell of them (the one field as it is when omitted). Called with an
+    instance it follows the same paths through its attributes, so a row built from an instance and
+    one built from `values_list(*fields)` are the same."""
+
+    __slots__ = ("fields", "value", "_paths")
+
+    def __init__(self, *fields: str, value: Callable[..., Any] | None = None):
+        if not fields:
+            raise ImproperlyConfigured("Fields() needs at least one field.")
+        self.fields = fields
+        self.value = value
+        self._paths = tuple(tuple(path.split("__")) for path in fields)
+
+    def __call__(self, obj):
+        values = []
+        for path in self._paths:
+            value = obj
+            for name in path:
+                if value is None:
+                    break
+                value = getattr(value, name)
+            values.append(value)
+        return self.value(*values) if self.value is not None else values[0]
+
+    def __repr__(self):
+        return f"Fields({', '.join(map(repr, self.fields))})"
+
 
 Accessor = str | Callable[[Any], Any]
 
@@ -251,41 +297,95 @@ def _job_spec_and_rows(spec: ExportSpec, job: ExportJob) -> tuple[ExportSpec, Qu
 
 
 def _write(job: ExportJob, spec: ExportSpec, queryset: QuerySet, fh) -> int:
-    rows = _rows_with_progress(job, spec, queryset)
+    chunks = _row_chunks(job, spec, queryset)
     if job.format == ExportJob.Format.XLSX:
-        return _write_xlsx(spec, rows, fh)
-    return _write_csv(spec, rows, fh)
+        return _write_xlsx(spec, chunks, fh)
+    return _write_csv(spec, chunks, fh)
 
 
-def _rows_with_progress(job: ExportJob, spec: ExportSpec, queryset: QuerySet):
-    for done, obj in enumerate(queryset.iterator(chunk_size=CHUNK_SIZE), start=1):
-        yield spec.row_for(obj)
-        if done % CHUNK_SIZE == 0:
+def _row_chunks(job: ExportJob, spec: ExportSpec, queryset: QuerySet):
+    """The rows, CHUNK_SIZE at a time, as (number of rows, one iterable of raw values — before
+    `_cell` — per column, to be read once), the job's progress saved after a chunk at most every
+    PROGRESS_SECONDS. Read as tuples when every column is `Fields`, else as model instances; either
+    way through a server-side cursor (`iterator`), so memory stays flat however many rows. Column
+    by column, so that a cell function runs in `map` over the chunk rather than once per row in
+    Python (a 1M-row export makes 6M cells). A table that is not a queryset (analytics' `Rows`)
+    only needs `count()` and `iterator()`."""
+    reader = _fields_reader(spec.columns) if isinstance(queryset, QuerySet) else None
+    if reader is not None:
+        fields, read_columns = reader
+        tuples = queryset.values_list(*fields).iterator(chunk_size=FETCH_SIZE)
+        chunks = ((len(chunk), read_columns(chunk)) for chunk in _batches(tuples))
+    else:
+        accessors = [accessor for _header, accessor in spec.columns]
+        objects = queryset.iterator(chunk_size=CHUNK_SIZE)
+        chunks = ((len(chunk), list(zip(*chunk, strict=True)))
+                  for chunk in _batches([resolve_accessor(obj, accessor) for accessor in accessors]
+                                        for obj in objects))
+    done, saved_at = 0, time.monotonic()
+    for rows, columns in chunks:
+        yield rows, columns
+        done += rows
+        if time.monotonic() - saved_at >= PROGRESS_SECONDS:
             ExportJob.objects.filter(pk=job.pk).update(done_rows=done)
+            saved_at = time.monotonic()
 
 
-def _write_csv(spec: ExportSpec, rows, fh) -> int:
-    """UTF-8 with a BOM and `;` between cells: what Excel opens correctly in a Russian locale."""
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, delimiter=";")
+def _batches(items):
+    items = iter(items)
+    while batch := list(islice(items, CHUNK_SIZE)):
+        yield batch
+
+
+def _fields_reader(columns) -> tuple[list[str], Callable[[list[tuple]], list]] | None:
+    """The fields to read with `values_list` and the function from a chunk of its tuples to the
+    columns' raw values; None unless every column is `Fields`. A field two columns share is read once."""
+    accessors = [accessor for _header, accessor in columns]
+    if not accessors or not all(isinstance(accessor, Fields) for accessor in accessors):
+        return None
+    fields = list(dict.fromkeys(field for accessor in accessors for field in accessor.fields))
+    index = {field: position for position, field in enumerate(fields)}
+    plan = [(accessor.value, [index[field] for field in accessor.fields]) for accessor in accessors]
+
+    def read_columns(chunk: list[tuple]) -> list:
+        by_field = list(zip(*chunk, strict=True))
+        return [by_field[positions[0]] if value is None else map(value, *(by_field[position] for position in positions))
+                for value, positions in plan]
+
+    return fields, read_columns
+
+
+def _write_csv(spec: ExportSpec, chunks, fh) -> int:
+    """UTF-8 with a BOM and `;` between cells: what Excel opens correctly in a Russian locale. Each
+    chunk is written to a string and encoded at once: a text wrapper over the file would run Python
+    code per row ("utf-8-sig"'s encoder, the reset of its decoder): 1.3–1.5× slower, measured alone."""
+    fh.write(codecs.BOM_UTF8)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";")
     writer.writerow(_escape(h) for h in spec.headers)
     count = 0
-    for row in rows:
-        writer.writerow(_csv_text(value) for value in row)
-        count += 1
-    text.flush()
-    text.detach()
+    for rows, columns in chunks:
+        if columns:
+            writer.writerows(zip(*[map(_csv_value, column) for column in columns], strict=True))
+        else:
+            writer.writerows([] for _row in range(rows))
+        fh.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        count += rows
+    fh.write(buffer.getvalue().encode("utf-8"))  # the header of an export without rows
     return count
 
 
-def _write_xlsx(spec: ExportSpec, rows, fh) -> int:
+def _write_xlsx(spec: ExportSpec, chunks, fh) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(spec.title))
     sheet.append([_xlsx_value(_escape(h)) for h in spec.headers])
     count = 0
-    for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
-        count += 1
+    for rows, columns in chunks:
+        for row in zip(*columns, strict=True) if columns else ([] for _row in range(rows)):
+            sheet.append([_xlsx_value(_cell(value)) for value in row])
+        count += rows
     workbook.save(fh)
     return count
 
@@ -376,6 +476,15 @@ def _cell(value):
 def _escape(text: str) -> str:
     """A leading apostrophe keeps a spreadsheet from running the cell as a formula."""
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_value(value) -> str:
+    """`_csv_text(_cell(value))`, with the commonest cells (text, blank) first: called per cell."""
+    if type(value) is str:
+        return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+    if value is None:
+        return ""
+    return _csv_text(_cell(value))
 
 
 def _csv_text(value) -> str:

@@ -46,10 +46,10 @@ class ApplicationFilterForm(forms.Form):
     def __init__(self, *args, cohorts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts
-        # The options from one plain query: a model choice field would read them through a
-        # server-side cursor (three round trips on PostgreSQL) on every page of the list.
-        self.fields["cohort"].choices = [("", self.fields["cohort"].empty_label),
-                                         *((c.pk, _cohort_choice_label(c)) for c in cohorts)]
+        # The options from one plain query when the form is drawn (a model choice field would read
+        # them through a server-side cursor, three round trips on PostgreSQL), none when it is not.
+        empty = self.fields["cohort"].empty_label
+        self.fields["cohort"].choices = lambda: [("", empty), *((c.pk, _cohort_choice_label(c)) for c in cohorts)]
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}

@@ -138,17 +138,33 @@ def test_xlsx_reads_back_with_escaped_formulas_and_real_dates(owner, people, use
     assert len(rows) == 4
 
 
-def test_progress_is_written_every_chunk(owner, monkeypatch):
+def test_progress_is_written_after_the_chunks(owner, monkeypatch):
     seen = []
     register_users_export(monkeypatch, columns=[
         ("E-mail", "email"),
         ("Готово при записи", lambda user: seen.append(ExportJob.objects.get().done_rows)),
     ])
     monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(exports, "PROGRESS_SECONDS", 0)  # after every chunk
     for i in range(4):
         UserFactory(email=f"u{i}@export.test")
     job = build(owner)
     assert seen == [0, 0, 2, 2, 4]
+    assert (job.total_rows, job.done_rows, job.progress) == (5, 5, 100)
+
+
+def test_progress_is_saved_at_most_every_progress_seconds(owner, monkeypatch):
+    seen = []
+    register_users_export(monkeypatch, columns=[
+        ("E-mail", "email"),
+        ("Готово при записи", lambda user: seen.append(ExportJob.objects.get().done_rows)),
+    ])
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(exports, "PROGRESS_SECONDS", 3600)
+    for i in range(4):
+        UserFactory(email=f"u{i}@export.test")
+    job = build(owner)
+    assert seen == [0, 0, 0, 0, 0]  # no UPDATE per chunk: the finished job holds the count
     assert (job.total_rows, job.done_rows, job.progress) == (5, 5, 100)
 
 
