@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("пользователь")
         verbose_name_plural = _("пользователи")
         ordering = ["last_name", "first_name", "email"]
+        # The РР feed finds a batch's citizens by e-mail in any case (lower(email) IN …): without
+        # this index, a seq scan of every user per batch (0.75 s at 1,000,000 users).
+        indexes = [models.Index(Lower("email"), name="user_email_ci")]
 
     def __str__(self):
         return self.get_full_name() or self.email

@@ -4,6 +4,7 @@ Statuses and transitions follow DESIGN §4 and reference §2.1–§2.4."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -92,7 +93,9 @@ class Citizen(TimeStampedModel):
         verbose_name = _("гражданин")
         verbose_name_plural = _("граждане")
         ordering = ["last_name", "first_name", "pk"]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="citizen_name")]
+        # lower(email): the РР feed's look-up of a batch's citizens by e-mail in any case.
+        indexes = [models.Index(fields=["last_name", "first_name"], name="citizen_name"),
+                   models.Index(Lower("email"), name="citizen_email_ci")]
 
     def __str__(self):
         return self.full_name
