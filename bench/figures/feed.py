@@ -22,12 +22,14 @@ from programs.models import CitizenCategory, Cohort
 COLUMNS = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date", "snils", "email",
            "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
 _file_number = iter(range(1, 1_000_000))
-# Where rr_import's time goes (py-spy, 2,000 new applications, bench data, 2026-12-04; share of the
-# import's own time): invitation e-mails rendered one by one through the template engine 35 %; one
-# Celery publish (a Redis LPUSH round trip) per e-mail after commit 32 %; bulk_create of users,
-# citizens, applications, events and e-mails 15 %; parsing and validation the rest.
-PROFILE = ("py-spy: invitations rendered one by one 35 %, one Celery publish per e-mail 32 %, "
-           "bulk_create 15 %, parsing/validation the rest")
+# Where rr_import's time goes at 1,000,000 applications (py-spy --idle, 3,000 new rows over 500
+# cohorts, 2026-12-04, after the invitations were stamped and the e-mail look-up indexed): waiting
+# on PostgreSQL 50 % (the INSERTs into six indexed tables — users, citizens, applications, history,
+# login links, e-mails — and the batch's look-ups), invitations 22 % (stamped per program and
+# cohort: with 500 cohorts a batch of 1,000 has ~500 groups of two), bulk_create's client-side
+# parameter quoting 7 %, parsing and validation 7 %.
+PROFILE = ("py-spy at 1M: waiting on PostgreSQL 50 % (INSERTs into six indexed tables, look-ups), "
+           "invitations 22 % (stamped per program and cohort), parameter quoting 7 %, parsing/validation 7 %")
 
 
 def make_rows(total: int, serial: int, region: str = "70") -> list[tuple]:
