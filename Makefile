@@ -2,15 +2,18 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 DEV_ENV := DEBUG=1 DJANGO_SETTINGS_MODULE=flow.settings.base
 
 .PHONY: run test install migrate demo lint messages check-deploy audit sbom bench clean worker
 
-$(STAMP): pyproject.toml
+## Exactly the pinned set (requirements.lock, every file's SHA-256), then Flow itself: a fresh clone
+## installs what CI tested, not whatever the index offers that day within pyproject's ranges.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -17,7 +17,7 @@ START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 LABELS = {
     "full": "Latest full",
     "medium": "Latest medium (BENCH_SCALE=medium: the full data set, fewer feed rows, e-mails and night "
-              "cohorts — what fits a 30-minute window while today's slow paths stand)",
+              "cohorts — a quicker run for development)",
     "small": "Smoke (BENCH_SCALE=small, tiny sizes: it proves the harness works; its figures are not comparable "
              "with the targets)",
 }
