@@ -32,13 +32,32 @@ class SummaryRun(models.Model):
         return f"{self.built_at:%d.%m.%Y %H:%M}" if self.built_at else "—"
 
 
-class StatusSummary(models.Model):
-    """Applications per campaign, region, category, cohort start month and status (the funnel)."""
+class NationalKey(models.Model):
+    """The key of the national summaries: what the operator's filters narrow by."""
 
     campaign_id = models.IntegerField(_("кампания"))
     region_id = models.CharField(_("регион"), max_length=3, null=True)
     category_id = models.CharField(_("категория граждан"), max_length=40, null=True)
     cohort_month = models.DateField(_("месяц начала потока"), null=True)
+
+    class Meta:
+        abstract = True
+
+
+class HourHistogram(models.Model):
+    """One bucket of a duration histogram: the cases of whole `hours`, with the sum of their seconds."""
+
+    hours = models.IntegerField(_("часов"))
+    cases = models.PositiveIntegerField(_("случаев"))
+    seconds = models.BigIntegerField(_("сумма секунд"))
+
+    class Meta:
+        abstract = True
+
+
+class StatusSummary(NationalKey):
+    """Applications per campaign, region, category, cohort start month and status (the funnel)."""
+
     status = models.CharField(_("статус"), max_length=40)
     applications = models.PositiveIntegerField(_("заявок"))
 
@@ -51,16 +70,8 @@ class StatusSummary(models.Model):
         return f"{self.status}: {self.applications}"
 
 
-class EnrolmentTimeSummary(models.Model):
+class EnrolmentTimeSummary(NationalKey, HourHistogram):
     """Histogram of «application filed → enrolment» (the «enrol» history rows) in whole hours."""
-
-    campaign_id = models.IntegerField(_("кампания"))
-    region_id = models.CharField(_("регион"), max_length=3, null=True)
-    category_id = models.CharField(_("категория граждан"), max_length=40, null=True)
-    cohort_month = models.DateField(_("месяц начала потока"), null=True)
-    hours = models.IntegerField(_("часов"))
-    cases = models.PositiveIntegerField(_("случаев"))
-    seconds = models.BigIntegerField(_("сумма секунд"))
 
     class Meta:
         verbose_name = _("сводка сроков зачисления")
@@ -71,16 +82,13 @@ class EnrolmentTimeSummary(models.Model):
         return f"{self.hours} ч: {self.cases}"
 
 
-class DocumentCheckSummary(models.Model):
+class DocumentCheckSummary(HourHistogram):
     """Histogram of document check turnaround (upload → check) in whole hours, per partner, and
     (`partner_id` NULL) of all partners together — so the page reads the largest partners' and the
     national histograms by index, a few hundred rows, and the others' as their difference."""
 
     campaign_id = models.IntegerField(_("кампания"))
     partner_id = models.IntegerField(_("образовательный партнёр"), null=True)
-    hours = models.IntegerField(_("часов"))
-    cases = models.PositiveIntegerField(_("случаев"))
-    seconds = models.BigIntegerField(_("сумма секунд"))
 
     class Meta:
         verbose_name = _("сводка сроков проверки документов")
