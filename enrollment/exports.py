@@ -58,17 +58,6 @@ def _full_name(last_name, first_name, middle_name) -> str:
     return " ".join(filter(None, (last_name, first_name, middle_name)))
 
 
-def _day(value) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
-
-
-def _cohort_label(cohort_id, odin_id, start_date, end_date) -> str:
-    """The list's «odin_id: start–end» of the cohort's fields ("" without a cohort)."""
-    if cohort_id is None:
-        return ""
-    return f"{odin_id}: {_day(start_date)}–{_day(end_date)}"
-
-
 def _region_label(code, name) -> str:
     """Region.__str__ of its fields."""
     return f"{code} — {name}"
@@ -91,7 +80,7 @@ def export_cells() -> dict:
         "email": Fields("citizen__email"),
         "program": Fields("program__title"),
         "cohort": Fields("cohort_id", "cohort__odin_id", "cohort__start_date", "cohort__end_date",
-                         value=_cohort_label),
+                         value=selectors.cohort_label),
         "region": Fields("region__code", "region__name", value=_region_label),
         "submitted": Fields("submitted_at"),
         "category": Fields("category__name", value=lambda name: name or ""),

@@ -124,10 +124,19 @@ def _date(value) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
 
 
-def _cohort_label(app: Application) -> str:
-    if app.cohort is None:
+def cohort_label(cohort_id, odin_id, start_date, end_date) -> str:
+    """«odin_id: start–end» of a cohort's fields ("" without a cohort): the list's cell of an
+    instance below, and the export's of a row's fields (enrollment.exports)."""
+    if cohort_id is None:
         return ""
-    return f"{app.cohort.odin_id}: {_date(app.cohort.start_date)}–{_date(app.cohort.end_date)}"
+    return f"{odin_id}: {_date(start_date)}–{_date(end_date)}"
+
+
+def _cohort_label(app: Application) -> str:
+    cohort = app.cohort
+    if cohort is None:
+        return ""
+    return cohort_label(cohort.pk, cohort.odin_id, cohort.start_date, cohort.end_date)
 
 
 @dataclass(frozen=True)
