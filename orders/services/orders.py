@@ -26,11 +26,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import CampaignParticipation
 from accounts.services import participation_order_mode_fix
-from core.fsm import run_transition
+from core.fsm import TransitionBatch
 from core.mail import send_templated_mail_bulk
 from documents.validators import validate_scan_files
 from enrollment.models import Application, ApplicationEvent, WithdrawalRequest
@@ -322,14 +321,14 @@ def apply_orders(batch, *, actor, fix_mode: bool = True) -> None:
     """`apply_order` for several orders at once, each with its locked applications (a night's
     chunk of cohorts, or one order of staff): one statement per step for the whole batch, whatever
     its size — the assignments, the applications' new status (each still through its FSM
-    transition, see `_Transitions`), their history rows, the withdrawal requests, the citizens'
+    transition, see `core.fsm.TransitionBatch`), their history rows, the withdrawal requests, the citizens'
     e-mails. `fix_mode=False`: the caller fixes the partners' order mode itself (a night does it
     once per partner, not once per order)."""
     batch = [(order, list(applications)) for order, applications in batch]
     OrderAssignment.objects.bulk_create([
         OrderAssignment(order=order, application=application, partner_id=order.partner_id, order_type=order.type,
                         assigned_by=actor) for order, applications in batch for application in applications])
-    transitions, mails, own_requests, events = _Transitions(actor), defaultdict(list), [], []
+    transitions, mails, own_requests, events = TransitionBatch(Application, actor), defaultdict(list), [], []
     # What enrollment.services.training does to one application, for the whole batch.
     for order, applications in batch:
         note = _("Приказ «%(kind)s» № %(number)s от %(date)s") % {
@@ -360,44 +359,6 @@ def apply_orders(batch, *, actor, fix_mode: bool = True) -> None:
         cohorts = {order.cohort_id: order.cohort for order, _applications in batch if order.is_sent_to_portal}
         for participation in {participation_for(cohort) for cohort in cohorts.values()}:
             participation_order_mode_fix(participation=participation)
-
-
-class _Transitions:
-    """`core.fsm.run_transition` for many applications the caller has locked and read under the
-    lock: each goes through the same checks (the FSM's source and conditions, the actor's
-    permission) and its transition method, and gets its history row; `save` writes the rows with
-    one UPDATE per set of changed values (one for a night's enrolments: they all change alike) and
-    one INSERT of the history rows, instead of a lock, a save and an insert per application."""
-
-    def __init__(self, actor):
-        self.actor, self.now = actor, timezone.now()
-        self.fields = [f for f in Application._meta.concrete_fields if not f.primary_key]
-        self.changes, self.events = defaultdict(list), []
-
-    def run(self, applications, name: str, *, comment: str, **kwargs) -> None:
-        for application in applications:
-            method = getattr(application, name)
-            if not can_proceed(method) or (self.actor is not None and not has_transition_perm(method, self.actor)):
-                # Refused: run_transition re-reads the row and raises its own Russian error.
-                run_transition(application, name, actor=self.actor, comment=comment, **kwargs)
-                continue
-            source = application.status
-            before = [getattr(application, f.attname) for f in self.fields]
-            method(**kwargs)
-            application.updated_at = self.now  # what save() would set (auto_now)
-            after = [getattr(application, f.attname) for f in self.fields]
-            changed = tuple((f.attname, new) for f, old, new in zip(self.fields, before, after, strict=True)
-                            if new != old)
-            self.changes[changed].append(application.pk)
-            self.events.append(ApplicationEvent(subject=application, actor=self.actor, transition=name, source=source,
-                                                target=application.status, comment=comment))
-
-    def save(self, events=()) -> None:
-        """Write the transitions run so far, and any other history rows of the batch with them."""
-        for changed, pks in self.changes.items():
-            Application.objects.filter(pk__in=pks).update(**dict(changed))
-        if self.events or events:
-            ApplicationEvent.objects.bulk_create([*self.events, *events])
 
 
 def _mail_all(applications, template: str) -> None:
