@@ -177,6 +177,10 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
     # The moment of the version of the application on РР that Flow holds (the feed's `changed_at`, or
     # `submitted_at` when the file has none): an older version delivered later is ignored (R6).
     rr_changed_at = models.DateTimeField(_("изменено на РР"), null=True, blank=True)
+    # The fingerprint (core.imports Row.digest) of the РР row applied last: the same row in a later file
+    # is recognised by it and not parsed again. Only the feed changes what a row sets (program, cohort,
+    # category, region; the citizen's SNILS): code that changes any of them elsewhere must clear it.
+    rr_digest = models.BigIntegerField(_("отпечаток строки РР"), null=True, blank=True, editable=False)
     status = FSMField(_("статус"), max_length=30, choices=Status, default=Status.PRIMARY_DOCS_REQUIRED,
                       protected=True)
     is_active = models.BooleanField(_("активная"), default=True,
@@ -215,6 +219,7 @@ class Application(ProtectedStatusMixin, TimeStampedModel):
             models.Index(fields=["region", "status"], name="app_region_status"),
             models.Index(fields=["status", "-submitted_at"], name="app_status_submitted"),
             models.Index(fields=["citizen", "-submitted_at"], name="app_citizen_submitted"),
+            models.Index(fields=["rr_digest"], condition=Q(rr_digest__isnull=False), name="app_rr_digest"),
         ]
         constraints = [
             # A citizen has at most one active application.

@@ -11,7 +11,6 @@ and writes with a fixed number of statements, whatever its size.
 """
 import datetime as dt
 import functools
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,6 +43,7 @@ from core.imports import (
     parse_date,
     run_recorded,
 )
+from core.lookups import Any
 from core.mail import BulkMessage, send_templated_mail_bulk, slot
 from core.validators import normalize_snils, validate_snils
 from enrollment.models import Application, ApplicationEvent, Citizen
@@ -269,6 +270,14 @@ class ApplicationFeed(Feed):
         self._write(batch, result)
         self._invite(batch, result)
 
+    def settled(self, digests: dict[str, int]) -> set[str]:
+        """The numbers whose row is the one their application stored the digest of when it was
+        applied last. Only the feed changes what a row sets, so such a row would change nothing:
+        a re-delivered file is settled by this one look-up, its rows never parsed."""
+        stored = set(Application.objects.filter(Any(F("rr_digest"), list(digests.values())))
+                     .values_list("rr_digest", flat=True))
+        return {number for number, digest in digests.items() if digest in stored}
+
     # Checking a row -----------------------------------------------------------------------
 
     def _parse(self, row: Row, result: ImportResult) -> _ApplicationRow | None:
@@ -372,6 +381,7 @@ class ApplicationFeed(Feed):
         if not diff:
             if newer:  # only the version's moment moves on: no history row, nothing a user sees
                 application.rr_changed_at, application.updated_at = item.changed_at, batch.now
+                application.rr_digest = item.row.digest
                 batch.changed.append(application)
             return "unchanged"
         changes = "; ".join(f"{Application._meta.get_field(f).verbose_name}: {_display_old(application, f)} → "
@@ -380,7 +390,7 @@ class ApplicationFeed(Feed):
             setattr(application, name, incoming[name])
         if newer:
             application.rr_changed_at = item.changed_at
-        application.updated_at = batch.now
+        application.rr_digest, application.updated_at = item.row.digest, batch.now
         batch.changed.append(application)
         batch.events.append(ApplicationEvent(subject=application, transition="rr_update", source=application.status,
                                              target=application.status, created_at=batch.now,
@@ -480,7 +490,7 @@ class ApplicationFeed(Feed):
                     rr_number=item.rr_number, citizen=citizen, program=item.program, partner_id=item.program.partner_id,
                     cohort=item.cohort, category=self.categories.get(item.category_code),
                     region=self.regions[item.region_code], submitted_at=item.submitted_at,
-                    rr_changed_at=item.changed_at,
+                    rr_changed_at=item.changed_at, rr_digest=item.row.digest,
                     is_active=is_newest and item is newest, created_at=batch.now, updated_at=batch.now))
 
     def _write(self, batch: _Batch, result: ImportResult) -> None:
@@ -503,7 +513,8 @@ class ApplicationFeed(Feed):
                                               comment=_("Заявка получена с «Работы России»."))
                              for a in batch.applications]
         if batch.changed:
-            bulk_update_values(batch.changed, ["cohort", "category", "region", "rr_changed_at", "updated_at"])
+            bulk_update_values(batch.changed, ["cohort", "category", "region", "rr_changed_at", "rr_digest",
+                                               "updated_at"])
         ApplicationEvent.objects.bulk_create(batch.events)
 
     # Invitations --------------------------------------------------------------------------
@@ -547,7 +558,7 @@ def _invitation(citizen: Citizen, applications: list[Application], link: str, sh
 
 
 APPLICATION_LOADED = ("rr_number", "status", "citizen_id", "program_id", "cohort_id", "category_id", "region_id",
-                      "rr_changed_at", "citizen__snils", "cohort__odin_id")
+                      "rr_changed_at", "rr_digest", "citizen__snils", "cohort__odin_id")
 ROW_PARSERS = {"submitted_at": parse_moment, "changed_at": parse_moment, "birth_date": parse_date,
                "email": parse_email, "phone": parse_phone}
 
@@ -742,10 +753,7 @@ def rr_import(*, kind: str, source: bytes | Path, name: str = "", dry_run: bool 
     with translation.override(settings.LANGUAGE_CODE):  # reasons and history in Russian, whoever imports
         result = run_recorded(feed, source="rr", kind=kind, data=source, name=name, initiator=initiator, user=user,
                               dry_run=dry_run, run=run)
-    if isinstance(source, bytes) and not result.unusable:
-        # The digest of the file as delivered (before undecodable lines were marked).
-        result.sha256 = hashlib.sha256(source).hexdigest()
-    elif result.unusable:
+    if result.unusable:
         result.sha256 = ""
     logger.info("rr import %s%s by %s: file %s sha256 %s, %s, exit %d%s", kind, " (dry run)" if dry_run else "",
                 initiator or "?", name, result.sha256, dict(result.counts), result.exit_code,
