@@ -23,4 +23,8 @@ class Any(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, self.rhs)
+        values = self.rhs
+        if all(type(value) is int for value in values):
+            # Integers as one array literal: psycopg quotes a list element by element (0.1 s for 100,000).
+            values = "{" + ",".join(map(str, values)) + "}"
+        return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, values)
