@@ -8,7 +8,6 @@ with the citizen's, program's, cohort's and partner's data and the partner's sig
 import base64
 
 import qrcode
-import qrcode.image.svg
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -106,8 +105,32 @@ def blank_context(document: GeneratedDocument) -> dict:
     }
 
 
+# Any of the eight masks makes a valid code (ISO/IEC 18004); choosing the "best" one scores all
+# eight and was half of the code's cost. The code is printed large, on white, beside its number.
+QR_MASK = 2
+
+
 def qr_data_uri(text: str) -> str:
-    """A QR code of `text` as an SVG data: URI (core.pdf's fetcher serves data: URIs only)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
+    """A QR code of `text` as an SVG data: URI (core.pdf's fetcher serves data: URIs only): one
+    path, a rectangle per run of dark modules in a row, 1 mm a module. Drawn here, not by qrcode's
+    SVG image factory, which took 3 ms a code (a blank renders in ~100 ms)."""
+    code = qrcode.QRCode(border=1, mask_pattern=QR_MASK)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    path = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                path.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}mm" height="{size}mm" viewBox="0 0 {size} {size}">'
+           f'<path d="{"".join(path)}"/></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 

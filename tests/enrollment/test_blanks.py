@@ -1,16 +1,19 @@
 """The enrolment blanks: three pending documents created with the primary approval, rendered by a
 task from Russian templates with the citizen's, program's, cohort's and partner's data and the
 partner's signatory; every page carries the document's number and its QR code."""
+import base64
 import io
+import re
 
 import pytest
+import qrcode
 from django.core.exceptions import PermissionDenied
 from pypdf import PdfReader
 
 from core.fsm import InvalidTransition
 from documents.models import GeneratedDocument
 from enrollment.models import Application, ApplicationBlank, ApplicationDocument
-from enrollment.services.blanks import blank_render, blanks_generate, blanks_regenerate, qr_data_uri
+from enrollment.services.blanks import QR_MASK, blank_render, blanks_generate, blanks_regenerate, qr_data_uri
 from tests.enrollment.test_application_support import application_for, contracted_program
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +81,19 @@ def test_rendering_is_idempotent(application, staff_a):
     assert second.status == GeneratedDocument.Status.READY
 
 
-def test_the_qr_code_is_an_svg_data_uri():
-    assert qr_data_uri("РР-1-Д").startswith("data:image/svg+xml;base64,")
+def test_the_qr_code_is_an_svg_data_uri_drawing_exactly_the_codes_dark_modules():
+    uri = qr_data_uri("РР-2026-000001-Д")
+    assert uri.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(uri.removeprefix("data:image/svg+xml;base64,")).decode()
+    drawn = set()
+    for x, y, run in re.findall(r"M(\d+),(\d+)h(\d+)v1h-\3z", svg):
+        drawn |= {(int(x) + i, int(y)) for i in range(int(run))}
+    code = qrcode.QRCode(border=1, mask_pattern=QR_MASK)
+    code.add_data("РР-2026-000001-Д")
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    assert drawn == {(x, y) for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark}
+    assert f'width="{len(matrix)}mm" height="{len(matrix)}mm" viewBox="0 0 {len(matrix)} {len(matrix)}"' in svg
 
 
 def test_regenerating_keeps_the_previous_document(application, staff_a):
