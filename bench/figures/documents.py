@@ -2,8 +2,11 @@
 `task.apply()`, as a worker would run them: context from the database, template, WeasyPrint,
 storage, the row marked ready) — a citizen's three enrolment blanks, and an act listing N citizens.
 The limit is bare WeasyPrint rendering the same HTML (rendered from the same context beforehand)
-with the same URL fetcher, in the same process. Both are documents per second."""
+with the same URL fetcher, in the same process. Both are documents per second, medians of
+SAMPLES runs (a render's time varies by ±15 % from run to run on this machine: three were too few),
+each timed after a full garbage collection, so that neither side pays for the other's garbage."""
 import datetime as dt
+import gc
 import itertools
 import statistics
 import time
@@ -26,11 +29,14 @@ from documents.services import document_create
 from enrollment.models import Application, Citizen
 from programs.models import CitizenCategory, Cohort, TrainingContract
 
+SAMPLES = max(RUNS, 7)
+
 
 def _bare(template: str, context: dict) -> float:
     """Seconds for WeasyPrint alone on the template's HTML (rendered before the clock starts)."""
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template, context)
+    gc.collect()
     started = time.perf_counter()
     HTML(string=html, base_url=static_base_url(), url_fetcher=StaticFilesURLFetcher()).write_pdf()
     return time.perf_counter() - started
@@ -50,9 +56,10 @@ def _blanks(ctx) -> tuple[list[float], list[float]]:
     application = (Application.objects.filter(partner=ctx.partners[0], status=scale.S.ENROLMENT_DOCS_REQUIRED)
                    .select_related("citizen", "partner").first())
     flow, bare = [], []
-    for _ in range(RUNS + 1):  # the first is the warm-up (fonts, templates)
+    for _ in range(SAMPLES + 1):  # the first is the warm-up (fonts, templates)
         with transaction.atomic():
             blanks = blanks_generate(application=application, actor=ctx.partner_staff)
+        gc.collect()
         started = time.perf_counter()
         for blank in blanks:
             blank_render_task.apply(kwargs={"document_id": blank.document_id}, throw=True)
@@ -92,9 +99,10 @@ def _acts(ctx, citizens: int) -> tuple[list[float], list[float]]:
 
     act = _act(ctx, citizens)
     flow, bare = [], []
-    for _ in range(RUNS + 1):
+    for _ in range(SAMPLES + 1):
         document = document_create(kind="act", title=f"Акт {act.number}", number=act.number)
         Act.objects.filter(pk=act.pk).update(document=document)
+        gc.collect()
         started = time.perf_counter()
         cohort_document_render_task.apply(kwargs={"document_id": document.pk}, throw=True)
         flow.append(1 / (time.perf_counter() - started))
