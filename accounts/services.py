@@ -34,6 +34,7 @@ from accounts.models import (
 )
 from accounts.permissions import may_manage_staff
 from accounts.selectors import two_factor_required
+from core.bulk import copy_insert
 from core.mail import render_templated_mail, send_templated_mail
 
 LINK_REQUESTS_PER_HOUR = 5
@@ -286,7 +287,7 @@ def citizen_login_links_issue(*, users: list[User], known_user_ids: Collection[i
         AccessToken.objects.filter(user_id__in=list(known_user_ids), purpose=purpose, used_at=None,
                                    revoked_at=None).update(revoked_at=now)
     raw = {user.pk: secrets.token_urlsafe(32) for user in users}
-    AccessToken.objects.bulk_create([
+    copy_insert([
         AccessToken(user_id=pk, purpose=purpose, token_hash=AccessToken.hash(token), created_at=now,
                     expires_at=now + settings.CITIZEN_LOGIN_LINK_TTL) for pk, token in raw.items()])
     # One reverse() for the lot: a feed issues thousands of links per batch, and the URL differs

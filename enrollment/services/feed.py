@@ -13,12 +13,13 @@ import datetime as dt
 import functools
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import F
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Region, User
 from accounts.services import citizen_login_links_issue
+from core.bulk import copy_insert
 from core.fsm import run_transition
 from core.imports import (
     BATCH_SIZE,
@@ -249,6 +251,7 @@ class ApplicationFeed(Feed):
         self.regions: dict[str, Region | None] = {}
         self.categories: dict[str, CitizenCategory | None] = {}
         self.invited: set[int] = set()  # citizens e-mailed during this file: one invitation each
+        self.stamps: dict = {}  # the invitations' renders per group, for the whole file (core.mail)
 
     def handle_batch(self, rows: list[Row], result: ImportResult) -> None:
         items = [item for row in rows if not _undecodable(row, result) and (item := self._parse(row, result))]
@@ -451,7 +454,7 @@ class ApplicationFeed(Feed):
         last, first, middle = item.names
         if user is None:  # a citizen logs in by an e-mailed link: no password
             user = User(email=item.email, last_name=last, first_name=first, patronymic=middle, phone=item.phone,
-                        is_citizen=True, password=make_password(None), date_joined=batch.now)
+                        is_citizen=True, password=unusable_password(), date_joined=batch.now)
             batch.users.append(user)
         citizen = Citizen(user=user, last_name=last, first_name=first, middle_name=middle, birth_date=item.birth_date,
                           snils=item.snils, email=item.email, phone=item.phone, region=self.regions[item.region_code],
@@ -502,12 +505,12 @@ class ApplicationFeed(Feed):
                 for pk, (status, number) in batch.deactivate.items()]
             result.count("deactivated", len(batch.deactivate))
         if batch.users:
-            User.objects.bulk_create(batch.users)
+            copy_insert(batch.users)
         if batch.citizens:
-            Citizen.objects.bulk_create(batch.citizens)
+            copy_insert(batch.citizens)
             result.count("citizens_created", len(batch.citizens))
         if batch.applications:
-            Application.objects.bulk_create(batch.applications)
+            copy_insert(batch.applications)
             result.count("created", len(batch.applications))
             batch.events += [ApplicationEvent(subject=a, transition="import", target=a.status, created_at=batch.now,
                                               comment=_("Заявка получена с «Работы России»."))
@@ -515,7 +518,7 @@ class ApplicationFeed(Feed):
         if batch.changed:
             bulk_update_values(batch.changed, ["cohort", "category", "region", "rr_changed_at", "rr_digest",
                                                "updated_at"])
-        ApplicationEvent.objects.bulk_create(batch.events)
+        copy_insert(batch.events)
 
     # Invitations --------------------------------------------------------------------------
 
@@ -534,7 +537,7 @@ class ApplicationFeed(Feed):
                                   known_user_ids=[c.user_id for c in citizens if c.user_id not in new_users])
         shared = {"login_url": settings.SITE_URL + reverse("accounts:citizen_login"),
                   "ttl_hours": int(settings.CITIZEN_LOGIN_LINK_TTL.total_seconds() // 3600)}
-        send_templated_mail_bulk(template=INVITATION_TEMPLATE, messages=[
+        send_templated_mail_bulk(template=INVITATION_TEMPLATE, stamps=self.stamps, messages=[
             _invitation(c, sorted(per_citizen[c.pk], key=lambda a: a.submitted_at, reverse=True), links[c.user_id],
                         shared) for c in citizens])
         self.invited |= per_citizen.keys()
@@ -573,6 +576,13 @@ def _birth_date_errors(birth: dt.date, submitted: dt.datetime | None) -> list[st
     if age < MIN_AGE:
         return [_("На дату подачи заявки гражданину меньше %(age)d лет.") % {"age": MIN_AGE}]
     return []
+
+
+def unusable_password() -> str:
+    """What make_password(None) stores (the prefix and a random suffix), with one call to the
+    system's random source instead of one per character: 40 calls per new citizen were a tenth of
+    an import's time."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
 
 
 def _region_code(value: str) -> str:
