@@ -5,14 +5,15 @@ quotes them into the statement, on PostgreSQL as arrays element by element: for 
 (six tables, ~70 values a row) that was half of the import's time. `COPY` takes the rows as they
 are, and psycopg's C dumpers write them.
 """
+import datetime as dt
 from collections.abc import Sequence
 from operator import attrgetter
 
 from django.db import connections, models, router
 
 # Fields whose database value is the attribute as it is (their preparation only passes it on):
-# read directly. Any other field (dates with their time-zone checks, JSON, choices enums of other
-# types, fields of other apps) is prepared by Django as bulk_create would.
+# read directly; so are aware datetimes and dates. Any other value (a naive datetime, which Django
+# makes aware with a warning; JSON; fields of other apps) is prepared by Django as bulk_create would.
 PLAIN_FIELDS = (models.AutoField, models.BigAutoField, models.BigIntegerField, models.BooleanField,
                 models.CharField, models.EmailField, models.ForeignKey, models.IntegerField,
                 models.OneToOneField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
@@ -58,4 +59,16 @@ def _reader(field: models.Field, connection):
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
     if type(field) in PLAIN_FIELDS:
         return attrgetter(field.attname)
-    return lambda obj: field.get_db_prep_save(getattr(obj, field.attname), connection)
+    get = attrgetter(field.attname)
+    prepare = field.get_db_prep_save
+    if type(field) in (models.DateTimeField, models.DateField):
+        kind = dt.datetime if type(field) is models.DateTimeField else dt.date
+
+        def read(obj):  # an aware moment or a date is stored as it is; anything else Django checks
+            value = get(obj)
+            if value is None or (type(value) is kind and (kind is dt.date or value.tzinfo is not None)):
+                return value
+            return prepare(value, connection)
+
+        return read
+    return lambda obj: prepare(get(obj), connection)

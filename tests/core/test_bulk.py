@@ -1,5 +1,6 @@
 """core.bulk.copy_insert: bulk_create by PostgreSQL COPY (bulk_create itself elsewhere)."""
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -54,3 +55,11 @@ def test_nothing_to_insert_is_no_query():
     with CaptureQueriesContext(connection) as queries:
         assert copy_insert([]) == []
     assert len(queries) == 0
+
+
+def test_a_naive_moment_is_made_aware_as_bulk_create_does(settings):
+    naive = dt.datetime(2026, 3, 1, 9, 30)  # noqa: DTZ001 - a naive moment is what this checks
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        copy_insert([OutgoingEmail(to="n@example.org", subject="s", body_text="t", created_at=naive)])
+    stored = OutgoingEmail.objects.get(to="n@example.org").created_at
+    assert stored == naive.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
