@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -78,11 +78,12 @@ def _publish(task, document_id: int) -> int:
     return 1
 
 
-def document_render(*, document_id: int, template_name: str,
+def document_render(*, document_id: int, template_name: str | Mapping[str, str],
                     context_builder: Callable[[GeneratedDocument], dict]) -> GeneratedDocument:
     """Render a pending document to PDF and store it: `ready` with its SHA-256, or `failed` with the
     error when the context or the template fails. Idempotent: a document that is no longer pending
-    is returned as it is (acks-late redelivery, a retry, a second worker).
+    is returned as it is (acks-late redelivery, a retry, a second worker). `template_name` may map
+    the document's kind to its template (one task renders several kinds).
 
     The slow part (WeasyPrint) runs outside any transaction; the row is locked only to store the
     result. A storage error (OSError) propagates, leaving the row pending, so that the task retries.
@@ -92,6 +93,8 @@ def document_render(*, document_id: int, template_name: str,
         return document
     fault_point("document_render", "before_side_effect")
     started = time.monotonic()
+    if not isinstance(template_name, str):
+        template_name = template_name[document.kind]
     try:
         pdf = render_pdf(template_name, context_builder(document))
     except Exception as error:  # a bad template or missing data: recorded on the row, shown to the user

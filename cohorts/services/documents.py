@@ -19,8 +19,7 @@ SIGNATORY_TYPES = {"assignment": Signatory.DocumentType.ASSIGNMENT, "act": Signa
 
 
 def cohort_document_render(*, document_id: int) -> GeneratedDocument:
-    kind = GeneratedDocument.objects.values_list("kind", flat=True).get(pk=document_id)
-    return document_render(document_id=document_id, template_name=TEMPLATES[kind], context_builder=_context)
+    return document_render(document_id=document_id, template_name=TEMPLATES, context_builder=_context)
 
 
 def _context(document: GeneratedDocument) -> dict:

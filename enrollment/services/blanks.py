@@ -80,8 +80,7 @@ def _enqueue(document_id: int) -> None:
 
 def blank_render(*, document_id: int) -> GeneratedDocument:
     """Task body: render one blank (idempotent, see documents.services.document_render)."""
-    kind = GeneratedDocument.objects.values_list("kind", flat=True).get(pk=document_id)
-    return document_render(document_id=document_id, template_name=TEMPLATES[kind], context_builder=blank_context)
+    return document_render(document_id=document_id, template_name=TEMPLATES, context_builder=blank_context)
 
 
 def blank_context(document: GeneratedDocument) -> dict:
