@@ -286,9 +286,15 @@ def application_list_for(*, user, search: str = "", status: str = "", cohort=Non
     return application_rows(base, status=status, sort=sort)
 
 
-def application_status_counts(base: QuerySet) -> list[dict]:
-    """Per status, how many of `base` (one query): the work queue's counters."""
-    rows = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+def application_status_totals(base: QuerySet) -> dict[str, int]:
+    """{status: how many of `base`} (one query): the work queue's counters, and summed (or the
+    chosen status's) the list's total, so that its paginator needs no COUNT of its own."""
+    return dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+def application_status_counts(base: QuerySet | None = None, *, totals: dict | None = None) -> list[dict]:
+    """Per status, how many of `base` (one query), or of the `totals` already read."""
+    rows = application_status_totals(base) if totals is None else totals
     return [{"status": value, "label": label, "count": rows.get(value, 0)}
             for value, label in Application.Status.choices]
 

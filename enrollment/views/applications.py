@@ -8,6 +8,9 @@ The site forbids framing (X-Frame-Options DENY, CSP frame-ancestors 'none'), so 
 view alone answers with SAMEORIGIN and `frame-ancestors 'self'` (and `object-src 'self'`, which the
 browser's PDF viewer needs); it serves only the three checked scan types, with nosniff.
 """
+import functools
+from html import escape
+
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,8 +19,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.debug import sensitive_post_parameters
@@ -94,18 +99,96 @@ def _columns(request) -> list[str]:
     return list(selectors.DEFAULT_COLUMNS)
 
 
-def _cell_html(column, application) -> str:
-    """One cell of the list, as HTML: built here rather than by an `{% if %}` chain and an include
-    per cell in the template, which was most of the page's rendering time (50 rows × 6 columns)."""
-    value = column.cell(application)
-    if column.key == "number":
-        return format_html('<a href="{}">{}</a>', reverse("enrollment:application_detail", args=[application.pk]),
-                           value)
-    if column.key == "status":  # the markup of partials/status_badge.html
-        return format_html('<span class="badge status-{}">{}</span>', application.status, value)
-    if column.key == "submitted":
-        return date_format(localtime(value), "d.m.Y H:i") if value else "—"
-    return conditional_escape(value or "—")
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the status counters already hold it, so no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+# A marker pk: the detail URL is reversed once per page with it, then split around it.
+_PK_SLOT = 9_876_543_210_123
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(language: str) -> dict:
+    """What every page of the list translates, once per language (the catalogues do not change
+    while the process runs): the column headers, and the status and yes/no cells, escaped."""
+    return {
+        "columns": {key: str(column.label) for key, column in selectors.COLUMNS.items()},
+        "statuses": {code: escape(str(label)) for code, label in selectors.STATUS_LABELS.items()},
+        "yes_no": {True: escape(_("да")), False: escape(_("нет"))},
+    }
+
+
+def _cell_renderers(columns) -> list:
+    """Per column, application -> the cell's HTML. Built in Python rather than by an `{% if %}`
+    chain and an include per cell in the template (most of the page's rendering, 50 rows × 6
+    columns); what every row shares is worked out once, as the export does (enrollment.exports.
+    export_cells): the detail URL per page, the translated labels per language, not a `reverse()`
+    and a translation lookup per row."""
+    head, tail = (escape(part) for part in reverse("enrollment:application_detail", args=[_PK_SLOT])
+                  .split(str(_PK_SLOT)))
+    labels = _labels(get_language())
+    statuses, yes_no = labels["statuses"], labels["yes_no"]
+
+    def renderer(column):
+        cell = column.cell
+        if column.key == "number":
+            return lambda a: f'<a href="{head}{a.pk}{tail}">{escape(str(cell(a)))}</a>'
+        if column.key == "status":  # the markup of partials/status_badge.html
+            return lambda a: (f'<span class="badge status-{escape(str(a.status))}">'
+                              f'{statuses[a.status] if a.status in statuses else escape(str(a.status))}</span>')
+        if column.key == "active":
+            return lambda a: yes_no[bool(a.is_active)]
+        if column.key == "submitted":
+            return lambda a: _moment(cell(a))
+        return lambda a: _text(cell(a))
+
+    return [renderer(column) for column in columns]
+
+
+def _text(value) -> str:
+    """`conditional_escape(value or "—")`, without its lazy-argument checks (300 cells a page)."""
+    if not value:
+        return "—"
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+
+
+def _moment(value) -> str:
+    return date_format(localtime(value), "d.m.Y H:i") if value else "—"
+
+
+def _rows_html(applications, columns) -> str:
+    """The table's rows as one string (the markup of the former per-row, per-cell template loop)."""
+    renderers = _cell_renderers(columns)
+    return mark_safe("\n".join(  # noqa: S308 — every value is escaped by its renderer
+        "<tr>" + "".join(f"<td>{render(a)}</td>" for render in renderers) + "</tr>" for a in applications))
+
+
+def _counters_html(request, counts: list[dict], current: str) -> str:
+    """The counters that have applications (and the chosen status's), as the list's items: a link
+    to the list of that status (`{% querystring status=… page=None %}`, the request's parameters
+    copied once) around its badge (partials/status_badge.html's markup) and its count."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    statuses = _labels(get_language())["statuses"]
+    items = []
+    for item in counts:
+        if item["count"] or item["status"] == current:
+            params["status"] = item["status"]
+            chosen = ' aria-current="true"' if item["status"] == current else ""
+            items.append(
+                f'<li><a href="{escape(f"?{params.urlencode()}")}"{chosen}> '
+                f'<span class="badge status-{escape(item["status"])}">'
+                f'{statuses.get(item["status"]) or escape(str(item["label"]) or item["status"])}'
+                f'</span> <span class="count">{localize(item["count"])}</span></a></li>')
+    return mark_safe("\n".join(items))  # noqa: S308 — every value is escaped above
 
 
 @require_safe
@@ -119,17 +202,23 @@ def application_list(request):
     columns = [selectors.COLUMNS[key] for key in keys]
     base = selectors.application_base(user=request.user, search=filters["search"], cohort=filters["cohort"],
                                       column_search=filters["column_search"])
-    page = Paginator(selectors.application_rows(base, status=filters["status"], sort=filters["sort"], columns=columns),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = selectors.application_status_totals(base)
+    status = filters["status"]
+    page = _CountedPaginator(selectors.application_rows(base, status=status, sort=filters["sort"], columns=columns),
+                             PAGE_SIZE, count=totals.get(status, 0) if status else sum(totals.values())
+                             ).get_page(request.GET.get("page"))
+    applications = list(page.object_list)
+    labels = _labels(get_language())["columns"]
+    counts = selectors.application_status_counts(totals=totals)
     return render(request, "enrollment/application_list.html", {
         "form": form, "page": page, "page_range": page.paginator.get_elided_page_range(page.number),
-        "rows": [{"application": a, "cells": [_cell_html(c, a) for c in columns]} for a in page.object_list],
-        "columns": [{"key": c.key, "label": c.label, "search": filters["column_search"].get(c.key, "")}
+        "rows": [{"application": a} for a in applications], "rows_html": _rows_html(applications, columns),
+        "columns": [{"key": c.key, "label": labels[c.key], "search": filters["column_search"].get(c.key, "")}
                     for c in columns],
-        "all_columns": [{"key": c.key, "label": c.label, "chosen": c.key in keys}
-                        for c in selectors.COLUMNS.values()],
-        "column_sets": selectors.column_sets_for(request.user), "counts": selectors.application_status_counts(base),
-        "current_status": filters["status"], "sort": filters["sort"], "cohort": filters["cohort"],
+        "all_columns": [{"key": key, "label": label, "chosen": key in keys} for key, label in labels.items()],
+        "column_sets": selectors.column_sets_for(request.user), "counts": counts,
+        "counters_html": _counters_html(request, counts, status),
+        "current_status": status, "sort": filters["sort"], "cohort": filters["cohort"],
         "can_message": may_send_messages(request.user),
     })
 
