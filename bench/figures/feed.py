@@ -22,14 +22,14 @@ from programs.models import CitizenCategory, Cohort
 COLUMNS = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date", "snils", "email",
            "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
 _file_number = iter(range(1, 1_000_000))
-# Where rr_import's time goes at 1,000,000 applications (py-spy --idle, 3,000 new rows over 500
-# cohorts, 2026-12-04, after the invitations were stamped and the e-mail look-up indexed): waiting
-# on PostgreSQL 50 % (the INSERTs into six indexed tables — users, citizens, applications, history,
-# login links, e-mails — and the batch's look-ups), invitations 22 % (stamped per program and
-# cohort: with 500 cohorts a batch of 1,000 has ~500 groups of two), bulk_create's client-side
-# parameter quoting 7 %, parsing and validation 7 %.
-PROFILE = ("py-spy at 1M: waiting on PostgreSQL 50 % (INSERTs into six indexed tables, look-ups), "
-           "invitations 22 % (stamped per program and cohort), parameter quoting 7 %, parsing/validation 7 %")
+# Where rr_import's time goes at 1,000,000 applications (cProfile, 10,000 new rows over 500 cohorts,
+# 2026-12-05, after the rows went to COPY and the invitations' renders were kept per file): building
+# the model objects 20 %, PostgreSQL (the COPYs, the batch's look-ups, the commits) 20 %, preparing
+# the rows for COPY 12 %, parsing and validation 10 %, the invitations' renders 11 % (once per
+# program and cohort per file: ~1 % at 100,000 rows), stamping them 6 %, login links 6 %.
+PROFILE = ("cProfile at 1M: model objects 20 %, PostgreSQL (COPY, look-ups, commits) 20 %, rows for COPY 12 %, "
+           "parsing/validation 10 %, invitations 17 % at 10,000 rows (their renders once per program and cohort "
+           "per file), login links 6 %")
 
 
 def make_rows(total: int, serial: int, region: str = "70") -> list[tuple]:
