@@ -277,8 +277,13 @@ class ApplicationFeed(Feed):
         """The numbers whose row is the one their application stored the digest of when it was
         applied last. Only the feed changes what a row sets, so such a row would change nothing:
         a re-delivered file is settled by this one look-up, its rows never parsed."""
-        stored = set(Application.objects.filter(Any(F("rr_digest"), list(digests.values())))
-                     .values_list("rr_digest", flat=True))
+        matching = Application.objects.filter(Any(F("rr_digest"), list(digests.values())))
+        # Counted first: a file delivered again matches every row and a new one none, and neither
+        # needs the digests themselves (100,000 of them were 40 % of the look-up's time).
+        found = matching.count()
+        if found in (0, len(digests)):  # (a row's digest includes its number: at most one match each)
+            return set(digests) if found else set()
+        stored = set(matching.values_list("rr_digest", flat=True))
         return {number for number, digest in digests.items() if digest in stored}
 
     # Checking a row -----------------------------------------------------------------------
