@@ -1,6 +1,10 @@
-"""Figure 4: document generation through the real Celery tasks (run in this process with
-`task.apply()`, as a worker would run them: context from the database, template, WeasyPrint,
-storage, the row marked ready) — a citizen's three enrolment blanks, and an act listing N citizens.
+"""Figure 4: document generation through the real Celery tasks, called in this process as a
+worker's tracer calls them (`task(**kwargs)`: the delivery guard, autoretry, the service: context
+from the database, template, WeasyPrint, storage, the row marked ready) — a citizen's three
+enrolment blanks, and an act listing N citizens. Not through `task.apply()`, Celery's eager API,
+which no worker runs: under `python -m bench` it made the act's WeasyPrint layout 1.9× slower on
+the very same HTML (py-spy, 2026-12-05: `layout_document` 710 against 375 samples), an effect that a
+script calling the same code did not show and that we have not explained.
 The limit is bare WeasyPrint rendering the same HTML (rendered from the same context beforehand)
 with the same URL fetcher, in the same process. Both are documents per second, medians of
 SAMPLES runs (a render's time varies by ±15 % from run to run on this machine: three were too few),
@@ -62,7 +66,7 @@ def _blanks(ctx) -> tuple[list[float], list[float]]:
         gc.collect()
         started = time.perf_counter()
         for blank in blanks:
-            blank_render_task.apply(kwargs={"document_id": blank.document_id}, throw=True)
+            blank_render_task(document_id=blank.document_id)
         flow.append(len(blanks) / (time.perf_counter() - started))
         for blank in blanks:
             document = GeneratedDocument.objects.get(pk=blank.document_id)
@@ -104,7 +108,7 @@ def _acts(ctx, citizens: int) -> tuple[list[float], list[float]]:
         Act.objects.filter(pk=act.pk).update(document=document)
         gc.collect()
         started = time.perf_counter()
-        cohort_document_render_task.apply(kwargs={"document_id": document.pk}, throw=True)
+        cohort_document_render_task(document_id=document.pk)
         flow.append(1 / (time.perf_counter() - started))
         document.refresh_from_db()
         assert document.status == GeneratedDocument.Status.READY, (document.status, document.error)
