@@ -11,6 +11,10 @@ from operator import attrgetter
 
 from django.db import connections, models, router
 
+# Below this many objects an INSERT … RETURNING is one statement where COPY needs two (the ids are
+# drawn first), and the rows are too few for COPY's speed to matter.
+COPY_FROM = 100
+
 # Fields whose database value is the attribute as it is (their preparation only passes it on):
 # read directly; so are aware datetimes and dates. Any other value (a naive datetime, which Django
 # makes aware with a warning; JSON; fields of other apps) is prepared by Django as bulk_create would.
@@ -24,13 +28,14 @@ def copy_insert(objs: Sequence[models.Model]) -> Sequence[models.Model]:
     """Insert the unsaved `objs` (all of one model, no multi-table inheritance) as bulk_create
     would: related objects saved meanwhile are picked up, defaults and `auto_now` applied, each
     object gets its primary key (drawn from the table's sequence beforehand, in one query) and
-    is marked saved. No signals, like bulk_create. Elsewhere than on PostgreSQL it is bulk_create."""
+    is marked saved. No signals, like bulk_create. Elsewhere than on PostgreSQL, and for fewer than
+    COPY_FROM objects, it is bulk_create."""
     if not objs:
         return objs
     model = type(objs[0])
     using = router.db_for_write(model)
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM:
         return model._base_manager.using(using).bulk_create(objs)
     meta = model._meta
     for obj in objs:  # a related object created since (a citizen's user): take its primary key

@@ -86,7 +86,8 @@ def shapes(n: int, offset: int) -> list[int]:
 
 @pytest.mark.postgres
 def test_queries_do_not_grow_with_the_rows(programs):
-    """Exactly the same number of statements for 50 and for 500 rows on PostgreSQL."""
-    small, large = shapes(50, 10_000), shapes(500, 20_000)
+    """Exactly the same number of statements for 150 and for 500 rows on PostgreSQL (both written by
+    COPY: below core.bulk.COPY_FROM rows a table takes one INSERT instead of two statements)."""
+    small, large = shapes(150, 10_000), shapes(500, 20_000)
     assert small == large
-    assert Application.objects.filter(is_active=True).count() == 550
+    assert Application.objects.filter(is_active=True).count() == 650
