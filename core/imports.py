@@ -213,8 +213,7 @@ class ImportFile:
     def header(self) -> list[str]:
         """The header's cells as written."""
         if self.plain:
-            line = self.text.partition("\n")[0].rstrip("\r")
-            return line.split(self.delimiter) if line else []
+            return _plain_header(self.text, self.delimiter)
         return next(_csv_reader(self.text, self.delimiter), [])
 
     @functools.cached_property
@@ -314,14 +313,21 @@ def _is_plain(text: str) -> bool:
     return '"' not in text and text.count("\r") == text.count("\r\n")
 
 
+def _plain_header(text: str, delimiter: str) -> list[str]:
+    """The header's cells of a plain file (ImportFile.plain): its first line split."""
+    end = text.find("\n")
+    line = (text if end < 0 else text[:end]).rstrip("\r")  # (partition would copy the rest of the text)
+    return line.split(delimiter) if line else []
+
+
 def _scan_csv(text: str, delimiter: str, plain: bool) -> tuple[list[str], int]:
     """The header's columns and the number of non-blank data rows (a full pass, so a malformed
     file is refused before any row is written)."""
     if plain:
         lines = io.StringIO(text, newline="")
-        header = next(lines, "").rstrip("\r\n")
+        next(lines, None)
         rows = sum(1 for line in lines if line.replace(delimiter, "").strip())
-        return _header_columns(header.split(delimiter) if header else []), rows
+        return _header_columns(_plain_header(text, delimiter)), rows
     reader = _csv_reader(text, delimiter)
     rows = 0
     try:

@@ -292,10 +292,9 @@ def application_status_totals(base: QuerySet) -> dict[str, int]:
     return dict(base.order_by().values_list("status").annotate(n=Count("pk")))
 
 
-def application_status_counts(base: QuerySet | None = None, *, totals: dict | None = None) -> list[dict]:
-    """Per status, how many of `base` (one query), or of the `totals` already read."""
-    rows = application_status_totals(base) if totals is None else totals
-    return [{"status": value, "label": label, "count": rows.get(value, 0)}
+def application_status_counts(*, totals: dict[str, int]) -> list[dict]:
+    """Every status with its label and count, from `application_status_totals`."""
+    return [{"status": value, "label": label, "count": totals.get(value, 0)}
             for value, label in Application.Status.choices]
 
 
