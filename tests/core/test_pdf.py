@@ -1,15 +1,19 @@
 """PDF rendering: Cyrillic text in the bundled font, page numbers, and a fetcher that serves static
 files only and never touches the network."""
+import gc
 import io
 import logging
+import os
 import socket
+import threading
 import time
 
 import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from core.pdf import ResourceRefused, StaticFilesURLFetcher, render_pdf
+import core.pdf
+from core.pdf import ResourceRefused, StaticFilesURLFetcher, font_configuration, render_pdf
 
 STATEMENT = """{% extends "pdf/base.html" %}
 {% block title %}Ведомость{% endblock %}
@@ -62,6 +66,12 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture
+def fresh_fonts(monkeypatch):
+    """This process's font configuration as if nothing had been rendered yet."""
+    monkeypatch.setattr(core.pdf, "_fonts", threading.local())
+
+
+@pytest.fixture
 def fetched(monkeypatch):
     """URLs the fetcher was asked for, with what it answered (a content type or the refusal)."""
     calls = []
@@ -98,7 +108,7 @@ def _read(pdf: bytes) -> tuple[str, set[str], list[str]]:
     return text, set(fonts), families
 
 
-def test_it_renders_cyrillic_text_with_the_bundled_dejavu_font(no_network, fetched):
+def test_it_renders_cyrillic_text_with_the_bundled_dejavu_font(no_network, fresh_fonts, fetched):
     started = time.perf_counter()
     pdf = render_pdf("test/statement.html", {"rows": _rows(100)})
     elapsed = time.perf_counter() - started
@@ -116,6 +126,52 @@ def test_it_renders_cyrillic_text_with_the_bundled_dejavu_font(no_network, fetch
     assert ("file:///static/fonts/DejaVuSans-Bold.ttf", "font/ttf") in fetched
     assert no_network == []
     print(f"render_pdf, 100-row Cyrillic table: {elapsed:.3f} s")  # shown with pytest -s
+
+
+def test_the_fonts_are_loaded_once_per_process_and_embedded_in_every_document(fresh_fonts, fetched):
+    first = render_pdf("test/statement.html", {"rows": _rows(3)})
+    fonts_fetched = [url for url, _ in fetched if url.endswith(".ttf")]
+    second = render_pdf("test/statement.html", {"rows": _rows(3)})
+
+    assert sorted(fonts_fetched) == ["file:///static/fonts/DejaVuSans-Bold.ttf", "file:///static/fonts/DejaVuSans.ttf"]
+    assert [url for url, _ in fetched if url.endswith(".ttf")] == fonts_fetched  # not again for the second
+    for pdf in (first, second):
+        text, base_fonts, families = _read(pdf)
+        assert "Иванов Иван Иванович" in text
+        assert {name.split("+")[-1] for name in base_fonts} == {"Flow-Sans", "Flow-Sans-Bold"}
+        assert set(families) == {"DejaVu Sans"}
+
+
+def test_a_thread_renders_with_its_own_font_configuration(fresh_fonts):
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(font_configuration()))
+    thread.start()
+    thread.join()
+
+    assert seen[0] is not font_configuration()
+
+
+def test_a_forked_child_makes_its_own_font_configuration_and_leaves_the_parents_fonts(fresh_fonts):
+    render_pdf("test/statement.html", {"rows": _rows(1)})
+    parent = font_configuration()
+    folder = parent._folder
+    assert folder is not None
+    assert any(folder.iterdir())
+
+    child = os.fork()
+    if child == 0:  # the child: a configuration of its own, the inherited one dropped
+        ok = font_configuration() is not parent
+        del parent
+        gc.collect()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert font_configuration() is parent
+    assert any(folder.iterdir())  # the child did not delete the parent's font files
+    text, _, families = _read(render_pdf("test/statement.html", {"rows": _rows(1)}))
+    assert "Иванов Иван Иванович" in text
+    assert set(families) == {"DejaVu Sans"}
 
 
 def test_it_numbers_pages_in_the_footer():
