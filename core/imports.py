@@ -323,11 +323,9 @@ def _plain_header(text: str, delimiter: str) -> list[str]:
 def _scan_csv(text: str, delimiter: str, plain: bool) -> tuple[list[str], int]:
     """The header's columns and the number of non-blank data rows (a full pass, so a malformed
     file is refused before any row is written)."""
-    if plain:
-        lines = io.StringIO(text, newline="")
-        next(lines, None)
-        rows = sum(1 for line in lines if line.replace(delimiter, "").strip())
-        return _header_columns(_plain_header(text, delimiter)), rows
+    if plain:  # a data row per "\n", less the blank ones: two passes in C (a loop over the lines took 6×)
+        blank = re.compile(rf"\n(?:[^\S\n]|{re.escape(delimiter)})*(?=\n|\Z)")
+        return _header_columns(_plain_header(text, delimiter)), text.count("\n") - len(blank.findall(text))
     reader = _csv_reader(text, delimiter)
     rows = 0
     try:
@@ -364,11 +362,9 @@ def _scan_jsonl(text: str) -> list[str]:
     return list(keys)
 
 
-def _csv_records(file: ImportFile, skip: frozenset[int] = frozenset(),
-                 maxsplit: int = -1) -> Iterator[tuple[int, list[str], str | None]]:
+def _csv_records(file: ImportFile, skip: frozenset[int] = frozenset()) -> Iterator[tuple[int, list[str], str | None]]:
     """(row number, cells, the line as written in a plain file, else None) of each record after the
-    header, except those numbered in `skip` (not even split). A plain line is split `maxsplit` times
-    at most (the rest of the line is the last cell)."""
+    header, except those numbered in `skip` (not even split)."""
     if not file.plain:
         reader = _csv_reader(file.text, file.delimiter)
         next(reader, None)
@@ -381,7 +377,7 @@ def _csv_records(file: ImportFile, skip: frozenset[int] = frozenset(),
     for number in range(2, len(lines) + 1):
         if number not in skip:
             line = lines[number - 1].rstrip("\r")
-            yield number, line.split(delimiter, maxsplit) if line else [], line
+            yield number, line.split(delimiter) if line else [], line
 
 
 # The digest reads the cells joined with the ASCII unit separator, which no CSV cell holds.
@@ -390,9 +386,32 @@ _UNIT = "\x1f"
 
 def _digest(file: ImportFile, cells: list[str], line: str | None) -> int:
     """The row's fingerprint: its cells as written (not stripped), under the file's header."""
-    hasher = file.hasher.copy()
-    hasher.update((_UNIT.join(cells) if line is None else line.replace(file.delimiter, _UNIT)).encode())
+    return _hashed(file.hasher, (_UNIT.join(cells) if line is None else line.replace(file.delimiter, _UNIT)).encode())
+
+
+def _hashed(hasher, payload: bytes) -> int:
+    hasher = hasher.copy()
+    hasher.update(payload)
     return int.from_bytes(hasher.digest(), "big", signed=True)
+
+
+def _keyed_payloads(file: ImportFile, at: int) -> Iterator[tuple[int, str, bytes | None]]:
+    """(row number, its cell `at` stripped, the bytes its `_digest` hashes, or None for a row longer
+    than MAX_CELL) of each record after the header. A plain file is prepared for all its lines at
+    once, in C (delimiters to the unit separator, UTF-8, split): per line only the key's cell is
+    cut out, a sixth less time than splitting and encoding line by line."""
+    if not file.plain:
+        for number, cells, _line in _csv_records(file):
+            key = cells[at].strip() if at < len(cells) else ""
+            yield number, key, _UNIT.join(cells).encode() if sum(map(len, cells)) <= MAX_CELL else None
+        return
+    unit = _UNIT.encode()
+    lines = file.text.replace(file.delimiter, _UNIT).encode().split(b"\n")
+    for number in range(2, len(lines) + 1):
+        line = lines[number - 1].rstrip(b"\r")
+        cells = line.split(unit, at + 1)
+        key = cells[at].decode().strip() if at < len(cells) else ""
+        yield number, key, line if len(line) <= MAX_CELL else None  # (bytes: a bound in characters or less)
 
 
 def _csv_rows(file: ImportFile, skip: frozenset[int] = frozenset()) -> Iterator[Row]:
@@ -418,15 +437,14 @@ def _settled_rows(file: ImportFile, feed: Feed, result: ImportResult) -> frozens
     header = [_normalise_column(c) for c in file.header]
     if feed.key_column not in header:
         return frozenset()
-    at = header.index(feed.key_column)
+    hasher = file.hasher
     found: dict[str, tuple[int, int]] = {}
     repeated = set()
-    for number, cells, line in _csv_records(file, maxsplit=at + 1):  # the key is all it reads of the cells
-        value = cells[at].strip() if at < len(cells) else ""
+    for number, value, payload in _keyed_payloads(file, header.index(feed.key_column)):
         if value in found:
             repeated.add(value)
-        elif value and (len(line) if line is not None else sum(map(len, cells))) <= MAX_CELL:
-            found[value] = (number, _digest(file, cells, line))  # (a row this long is taken the usual way)
+        elif value and payload is not None:  # (a row too long is taken the usual way)
+            found[value] = (number, _hashed(hasher, payload))
     for value in repeated:  # every occurrence goes the usual way: the second is reported as a repeat
         del found[value]
     settled = feed.settled({value: digest for value, (_number, digest) in found.items()}) if found else set()

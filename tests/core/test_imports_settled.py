@@ -108,6 +108,9 @@ def test_a_feed_without_settled_is_not_asked_and_json_lines_are_not_settled():
     "code,name,size\n\nA1,x,1\n,,\n  ,  ,  \nA2,y,2,\nA3,z,3,extra\nA4\n",
     "code,,size\nA1,skipped,3\n",
     "code\tname\tsize\nA1\tАльфа\t3",
+    "code;name;size\r\n\r\nA1;x;1\r\n \t\xa0;;\u2003\r\n;\r\nA2;y;2\r\n\r\n",
+    "code,name,size\n\nA1,x,1\n\n\n",
+    "code,name,size\nA1,x,1\n,\t,\n\n   ",
 ])
 def test_plain_lines_read_exactly_as_csv_does(text, monkeypatch):
     def rows(file):
@@ -121,6 +124,12 @@ def test_plain_lines_read_exactly_as_csv_does(text, monkeypatch):
     by_csv = read_import(data, columns=COLUMNS, required=())
     assert not by_csv.plain
     assert rows(by_csv) == expected
+    # The settling pass reads the same keys and digests as the rows carry, by either reading.
+    for file in (plain, by_csv):
+        payloads = {number: (key, imports._hashed(file.hasher, payload))
+                    for number, key, payload in imports._keyed_payloads(file, 0)}
+        assert [(r.number, r.values["code"], r.digest) for r in file.rows() if r.values["code"]] == [
+            (number, key, digest) for number, (key, digest) in payloads.items() if key]
 
 
 @pytest.mark.parametrize("text", ['code,name,size\nA1,"x",1\n', "code,name,size\rA1,x,1\r"])
