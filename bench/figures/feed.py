@@ -183,7 +183,8 @@ def run(ctx) -> list[dict]:
                met=new >= 25_000 and new >= 20 * peer,
                note=f"runs {', '.join(f'{x:.0f}' for x in news)} rows/s; last file {counts}; "
                     f"COPY alone of what the import wrote (its rows of {len(WRITTEN)} tables into same-shape "
-                    f"tables with their indexes): {ceiling:,.0f} rows/s (runs {', '.join(f'{x:.0f}' for x in ceilings)})"
+                    f"tables with their indexes): {ceiling:,.0f} rows/s "
+                    f"(runs {', '.join(f'{x:.0f}' for x in ceilings)})"
                     f"{': 25,000 rows/s is out of reach on this machine' if ceiling < 25_000 else ''}; {PROFILE}; "
                     f"django-import-export {peer:.0f} rows/s on {count(len(sample))} rows (Flow {new / peer:.1f}×)"),
         result(f"РР feed re-import, {n} unchanged", value=statistics.median(again), unit="rows/s", limit=limit,
