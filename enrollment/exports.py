@@ -45,10 +45,13 @@ def _applications(user, params):
     if not may_view_applications(user):
         raise PermissionDenied
     # The form validates the cohort against the cohorts the user may filter by; an export renders no
-    # options, so it is offered the chosen one alone (the operator's 20,000 would cost a second).
-    cohort_id = params.get("cohort", "")
+    # options, so it is offered the chosen one alone (by the toolbar's number box when it was sent).
     cohorts = selectors.cohort_filter_choices(user)
-    cohorts = cohorts.filter(pk=cohort_id) if cohort_id.isdigit() else cohorts.none()
+    if "cohort_number" in params:
+        cohorts = cohorts.filter(odin_id=params["cohort_number"])
+    else:
+        cohort_id = params.get("cohort", "")
+        cohorts = cohorts.filter(pk=cohort_id) if cohort_id.isdigit() else cohorts.none()
     form = ApplicationFilterForm(params, cohorts=cohorts)
     return selectors.application_list_for(user=user, **form.filters())
 

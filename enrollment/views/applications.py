@@ -210,6 +210,7 @@ def application_list(request):
     applications = list(page.object_list)
     labels = _labels(get_language())["columns"]
     counts = selectors.application_status_counts(totals=totals)
+    form.offer_cohorts()
     return render(request, "enrollment/application_list.html", {
         "form": form, "page": page, "page_range": page.paginator.get_elided_page_range(page.number),
         "rows": [{"application": a} for a in applications], "rows_html": _rows_html(applications, columns),

@@ -2,6 +2,8 @@
 with saved sets, per-column search, status and cohort filters, global search by number, name, SNILS
 or e-mail; counters per status linking to the filtered list; sorting; pages of 50; a CSV export of
 exactly the chosen columns; a constant number of queries whatever the page size."""
+import re
+
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
@@ -203,3 +205,69 @@ def test_the_page_loads_only_what_its_columns_show(client, staff_a, apps):
     assert f'<span class="badge status-{a1.status}">{a1.get_status_display()}</span>' in body
     assert "Петров Пётр" in body
     assert "70 — " in body
+
+
+# The cohort filter: a select of the user's cohorts, or a box for the Odin number when they are many.
+
+def test_a_user_with_few_cohorts_chooses_from_a_select(client, staff_a, apps):
+    cohort = apps["a1"].cohort
+    client.force_login(staff_a)
+    body = client.get(URL).content.decode()
+    assert re.search(r'<select[^>]* name="cohort"', body)
+    assert f'<option value="{cohort.pk}">#{cohort.odin_id} · ' in body
+    assert 'name="cohort_number"' not in body
+
+
+@pytest.fixture
+def many_cohorts(monkeypatch):
+    """More cohorts than the select offers (its bound made small)."""
+    from enrollment import forms
+
+    monkeypatch.setattr(forms, "COHORT_OPTIONS", 1)
+
+
+def test_a_user_with_many_cohorts_types_the_cohorts_odin_number(client, staff_a, apps, many_cohorts):
+    a2 = apps["a2"]
+    client.force_login(staff_a)
+    body = client.get(URL).content.decode()
+    assert not re.search(r'<select[^>]* name="cohort"', body)
+    assert f"#{a2.cohort.odin_id} · " not in body  # no option of any cohort
+    assert '<input type="text" name="cohort_number"' in body
+    assert _numbers(client, staff_a, cohort_number=a2.cohort.odin_id) == ["1002"]
+
+
+def test_a_link_to_a_cohort_shows_its_number_and_the_box_decides_once_sent(client, staff_a, apps, many_cohorts):
+    a1, a2 = apps["a1"], apps["a2"]
+    client.force_login(staff_a)
+    response = client.get(URL, {"cohort": a1.cohort_id})
+    assert [row["application"].rr_number for row in response.context["rows"]] == ["1001"]
+    assert f'name="cohort_number" value="{a1.cohort.odin_id}"' in response.content.decode()
+    assert f'<input type="hidden" name="cohort" value="{a1.cohort_id}"' in response.content.decode()
+    # The toolbar sends the hidden cohort with the box: the box wins, and emptied it drops the cohort.
+    assert _numbers(client, staff_a, cohort=a1.cohort_id, cohort_number=a2.cohort.odin_id) == ["1002"]
+    assert sorted(_numbers(client, staff_a, cohort=a1.cohort_id, cohort_number="")) == ["1001", "1002"]
+
+
+def test_a_number_outside_the_users_cohorts_is_refused_with_a_message(client, staff_a, apps, many_cohorts):
+    other = apps["b1"].cohort  # partner B's
+    client.force_login(staff_a)
+    for number in (other.odin_id, "no-such-cohort"):
+        response = client.get(URL, {"cohort_number": number})
+        body = response.content.decode()
+        assert f"Поток с номером «{number}» не найден среди ваших потоков." in body
+        assert 'aria-invalid="true"' in body
+        # The list stays the user's, unfiltered.
+        assert sorted(row["application"].rr_number for row in response.context["rows"]) == ["1001", "1002"]
+
+
+def test_the_operators_page_draws_a_bounded_query_of_cohorts(client, operator_reviewer, apps, many_cohorts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator_reviewer)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL)
+    cohort_reads = [q["sql"] for q in queries if 'FROM "programs_cohort"' in q["sql"]]
+    assert len(cohort_reads) == 1
+    assert cohort_reads[0].rstrip().endswith("LIMIT 2")

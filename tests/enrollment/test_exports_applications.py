@@ -107,3 +107,16 @@ def test_the_export_reads_the_chosen_cohort_not_every_cohort(staff_a, apps):
     cohort_reads = [q["sql"] for q in queries.captured_queries if 'FROM "programs_cohort"' in q["sql"]]
     assert cohort_reads
     assert all('"programs_cohort"."id" = ' in sql for sql in cohort_reads)
+
+
+@pytest.mark.parametrize("number", ["own", "other", "missing", ""])
+def test_the_cohort_number_box_filters_the_export_as_it_does_the_list(staff_a, apps, partner_b, number):
+    values = {"own": CohortFactory(program=apps[0].program).odin_id,  # a cohort of A's, with nobody in it
+              "other": CohortFactory(program__partner=partner_b).odin_id, "missing": "no-such-cohort", "": ""}
+    params = QueryDict(mutable=True)
+    params.update({"cohort": str(apps[0].cohort_id), "cohort_number": values[number]})
+    form = ApplicationFilterForm(params, cohorts=selectors.cohort_filter_choices(staff_a))
+    expected = list(selectors.application_list_for(user=staff_a, **form.filters()).values_list("pk", flat=True))
+    assert list(_applications(staff_a, params).values_list("pk", flat=True)) == expected
+    # The box wins over the link's cohort: its cohort (nobody), or none when emptied (both of A's).
+    assert {"own": [], "": sorted(a.pk for a in apps[:2])}.get(number, sorted(expected)) == sorted(expected)
