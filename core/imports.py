@@ -203,6 +203,9 @@ class ImportFile:
     # A CSV with no quoted cell whose lines end in \n or \r\n: a record is then a line split on the
     # delimiter, exactly what `csv` reads, at a third of the cost.
     plain: bool = False
+    # The bytes `text` was decoded from when they are its UTF-8 (a BOM aside): the fingerprints read
+    # them as they are, not the text encoded again.
+    utf8: bytes | None = field(default=None, repr=False)
 
     def rows(self, skip: frozenset[int] = frozenset()) -> Iterator[Row]:
         """The data rows, except those numbered in `skip`."""
@@ -250,7 +253,7 @@ def read_import(data: bytes, *, columns: Sequence[str], required: Sequence[str] 
     known = tuple(columns)
     required = tuple(known if required is None else required)
     is_jsonl = name.lower().endswith(JSONL_EXTENSIONS) or text.lstrip().startswith("{")
-    plain = not is_jsonl and _is_plain(text)
+    plain = not is_jsonl and _is_plain(data)
     if is_jsonl:
         found, row_count, delimiter = _scan_jsonl(text), None, ""
     else:
@@ -272,7 +275,8 @@ def read_import(data: bytes, *, columns: Sequence[str], required: Sequence[str] 
                            % {"count": row_count, "max": max_rows})
     return ImportFile(name=name, format="jsonl" if is_jsonl else "csv", encoding=encoding, delimiter=delimiter,
                       columns=known, present=tuple(found), row_count=row_count,
-                      sha256=hashlib.sha256(data).hexdigest(), text=text, plain=plain)
+                      sha256=hashlib.sha256(data).hexdigest(), text=text, plain=plain,
+                      utf8=data if encoding == "utf-8" else None)
 
 
 def _too_big(size: int, max_bytes: int) -> str:
@@ -308,9 +312,10 @@ def _csv_reader(text: str, delimiter: str):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
 
 
-def _is_plain(text: str) -> bool:
-    """No quoted cell, and lines end in \\n or \\r\\n (see ImportFile.plain)."""
-    return '"' not in text and text.count("\r") == text.count("\r\n")
+def _is_plain(data: bytes) -> bool:
+    """No quoted cell, and lines end in \\n or \\r\\n (see ImportFile.plain). Read from the bytes (the
+    three characters are the same bytes in every encoding read), a fifth of the time on the text."""
+    return b'"' not in data and data.count(b"\r") == data.count(b"\r\n")
 
 
 def _plain_header(text: str, delimiter: str) -> list[str]:
@@ -398,15 +403,16 @@ def _hashed(hasher, payload: bytes) -> int:
 def _keyed_payloads(file: ImportFile, at: int) -> Iterator[tuple[int, str, bytes | None]]:
     """(row number, its cell `at` stripped, the bytes its `_digest` hashes, or None for a row longer
     than MAX_CELL) of each record after the header. A plain file is prepared for all its lines at
-    once, in C (delimiters to the unit separator, UTF-8, split): per line only the key's cell is
-    cut out, a sixth less time than splitting and encoding line by line."""
+    once, in C (its UTF-8, delimiters to the unit separator, split): per line only the key's cell
+    is cut out, a sixth less time than splitting and encoding line by line."""
     if not file.plain:
         for number, cells, _line in _csv_records(file):
             key = cells[at].strip() if at < len(cells) else ""
             yield number, key, _UNIT.join(cells).encode() if sum(map(len, cells)) <= MAX_CELL else None
         return
     unit = _UNIT.encode()
-    lines = file.text.replace(file.delimiter, _UNIT).encode().split(b"\n")
+    utf8 = file.utf8 if file.utf8 is not None else file.text.encode()  # (a BOM is in the header's line)
+    lines = utf8.replace(file.delimiter.encode(), unit).split(b"\n")
     for number in range(2, len(lines) + 1):
         line = lines[number - 1].rstrip(b"\r")
         cells = line.split(unit, at + 1)

@@ -104,6 +104,7 @@ def test_a_feed_without_settled_is_not_asked_and_json_lines_are_not_settled():
 
 @pytest.mark.parametrize("text", [
     "code,name,size\nA1,Альфа,3\n",
+    "\ufeffcode,name,size\nA1,Альфа,3\nA2,Бета,4\n",
     "code;name;size\r\nA1;Альфа;3\r\nA2; Б ;\r\n",
     "code,name,size\n\nA1,x,1\n,,\n  ,  ,  \nA2,y,2,\nA3,z,3,extra\nA4\n",
     "code,,size\nA1,skipped,3\n",
@@ -120,7 +121,7 @@ def test_plain_lines_read_exactly_as_csv_does(text, monkeypatch):
     plain = read_import(data, columns=COLUMNS, required=())
     assert plain.plain
     expected = rows(plain)
-    monkeypatch.setattr(imports, "_is_plain", lambda text: False)
+    monkeypatch.setattr(imports, "_is_plain", lambda data: False)
     by_csv = read_import(data, columns=COLUMNS, required=())
     assert not by_csv.plain
     assert rows(by_csv) == expected
