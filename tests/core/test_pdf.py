@@ -227,3 +227,37 @@ def test_the_fetcher_serves_image_data_uris_only(no_network):
     assert response.content_type == "image/png"
     with pytest.raises(ResourceRefused):  # a data: "attachment" would embed a file in the PDF (EXP-04)
         StaticFilesURLFetcher().fetch("data:application/octet-stream;base64,0J/RgNC40LLQtdGC")
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_cyclic_collector_is_paused_for_the_render_and_restored_after(monkeypatch, enabled_before):
+    import weasyprint
+
+    during = []
+    original = weasyprint.HTML.write_pdf
+
+    def spy(self, *args, **kwargs):
+        during.append(gc.isenabled())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", spy)
+    if not enabled_before:
+        gc.disable()
+    try:
+        assert render_pdf("test/statement.html", {"rows": _rows(1)}).startswith(b"%PDF-")
+        assert during == [False]
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_when_a_render_fails(monkeypatch):
+    import weasyprint
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        render_pdf("test/statement.html", {"rows": _rows(1)})
+    assert gc.isenabled()
