@@ -42,6 +42,7 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.collector import cyclic_gc_paused
 from core.exports import FORMULA_PREFIXES
 
 logger = logging.getLogger(__name__)
@@ -561,7 +562,7 @@ def _run_batch(batch: list[Row], feed: Feed, result: ImportResult, seen: dict[st
         elif not _is_repeated(row, feed.key_column, seen, batch_result):
             good.append(row)
     try:
-        with transaction.atomic():
+        with cyclic_gc_paused(), transaction.atomic():  # a batch's objects live to its end: core.collector
             feed.handle_batch(good, batch_result)
     except Exception as exc:
         logger.exception("import interrupted at rows %d-%d", batch[0].number, batch[-1].number)

@@ -6,8 +6,6 @@ storage and `data:` URIs of images and fonts (a QR code); anything else is refus
 and WeasyPrint logs and skips it. That also keeps attachments out: `<a rel=attachment>` would
 embed whatever the fetcher returned, and a `data:` file of any other type is refused (EXP-04).
 """
-import contextlib
-import gc
 import mimetypes
 import os
 import posixpath
@@ -26,6 +24,8 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from core.collector import cyclic_gc_paused
+
 
 class ResourceRefused(ValueError):
     """A PDF template referenced something that is neither a static file nor a data: URI."""
@@ -36,26 +36,9 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     Documents are legal papers in Russian, whatever language the requesting user has chosen."""
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template_name, context)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():  # the box tree of a big document: see core.collector
         return HTML(string=html, base_url=static_base_url(), url_fetcher=StaticFilesURLFetcher()).write_pdf(
             font_config=font_configuration())
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """WeasyPrint builds a tree of millions of short-lived objects; the cyclic collector, triggered
-    every few hundred allocations, walks the growing tree again and again: 15-17 % of a render (an
-    act of 200 citizens: 596 → 496 ms). Paused for the render, it collects the render's cycles once
-    afterwards (~9 MB for that act; reference counting frees everything else as it goes). Left
-    paused if something else paused it (a nested or concurrent render); gc is per process."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 _fonts = threading.local()
