@@ -27,14 +27,14 @@ WRITTEN = (User, Citizen, Application, ApplicationEvent, AccessToken, OutgoingEm
 COLUMNS = ("rr_number", "submitted_at", "last_name", "first_name", "middle_name", "birth_date", "snils", "email",
            "phone", "region_code", "program_odin_id", "cohort_odin_id", "category")
 _file_number = iter(range(1, 1_000_000))
-# Where rr_import's time goes at 1,000,000 applications (cProfile, 10,000 new rows over 500 cohorts,
-# 2026-12-05, after the rows went to COPY and the invitations' renders were kept per file): building
-# the model objects 20 %, PostgreSQL (the COPYs, the batch's look-ups, the commits) 20 %, preparing
-# the rows for COPY 12 %, parsing and validation 10 %, the invitations' renders 11 % (once per
-# program and cohort per file: ~1 % at 100,000 rows), stamping them 6 %, login links 6 %.
-PROFILE = ("cProfile at 1M: model objects 20 %, PostgreSQL (COPY, look-ups, commits) 20 %, rows for COPY 12 %, "
-           "parsing/validation 10 %, invitations 17 % at 10,000 rows (their renders once per program and cohort "
-           "per file), login links 6 %")
+# Where rr_import's time goes at 1,000,000 applications (py-spy, 30,000 new rows over 500 cohorts,
+# 2026-12-05, after the cyclic GC was paused per batch — it had been 20 %): the invitations 31 %
+# (renders and stamps 14 %, login links 5 %), the COPYs with the rows prepared for them 27 %, model
+# instances 19 % (six per row; they overlap the other items), matching citizens 14 %, parsing and
+# validation 13 %, the new applications' activity 7 %.
+PROFILE = ("py-spy at 1M, 30,000 rows: invitations 31 % (renders and stamps 14 %, login links 5 %), COPYs with "
+           "their rows 27 %, model instances 19 % (six a row, within the others), matching citizens 14 %, "
+           "parsing/validation 13 %; the cyclic GC, 20 % before, paused per batch")
 
 
 def make_rows(total: int, serial: int, region: str = "70") -> list[tuple]:
