@@ -174,6 +174,10 @@ class Feed:
     # Extra outcomes that are per-row and say the same thing when the file comes again (skipped rows);
     # a duplicate file reports them as they were, and every other applied row as unchanged.
     repeatable_outcomes: tuple[str, ...] = ()
+    # A UTF-8 file with a few lines in another encoding (a hand edit in a cp1251 editor) is read with
+    # the bad bytes as U+FFFD, so that the feed can reject those rows alone; otherwise such a file is
+    # read in the next encoding (Windows-1251) whole. A file mostly not UTF-8 is read that way anyway.
+    marks_undecodable: bool = False
 
     def handle_batch(self, rows: list[Row], result: ImportResult) -> None:
         raise NotImplementedError
@@ -242,13 +246,14 @@ def read_import_path(path: str | Path, *, max_bytes: int = MAX_BYTES, **kwargs) 
 
 def read_import(data: bytes, *, columns: Sequence[str], required: Sequence[str] | None = None, name: str = "",
                 max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS,
-                encodings: Sequence[str] = ENCODINGS) -> ImportFile:
+                encodings: Sequence[str] = ENCODINGS, mark_undecodable: bool = False) -> ImportFile:
     """Decode and check a CSV (header row; `,` `;` or tab, sniffed from the header) or JSON Lines
     file (by extension, or content starting with `{`). Raises FileUnusable for a file that is
-    too big, binary, undecodable, empty, or whose columns are unknown or miss required ones."""
+    too big, binary, undecodable, empty, or whose columns are unknown or miss required ones.
+    `mark_undecodable`: see Feed.marks_undecodable."""
     if len(data) > max_bytes:
         raise FileUnusable(_too_big(len(data), max_bytes))
-    text, encoding = _decode(data, encodings)
+    text, encoding, marked = _decode(data, encodings, mark_undecodable)
     if not text.strip():
         raise FileUnusable(_("Файл пуст."))
     known = tuple(columns)
@@ -277,7 +282,7 @@ def read_import(data: bytes, *, columns: Sequence[str], required: Sequence[str] 
     return ImportFile(name=name, format="jsonl" if is_jsonl else "csv", encoding=encoding, delimiter=delimiter,
                       columns=known, present=tuple(found), row_count=row_count,
                       sha256=hashlib.sha256(data).hexdigest(), text=text, plain=plain,
-                      utf8=data if encoding == "utf-8" else None)
+                      utf8=data if encoding == "utf-8" and not marked else None)
 
 
 def _too_big(size: int, max_bytes: int) -> str:
@@ -285,7 +290,8 @@ def _too_big(size: int, max_bytes: int) -> str:
         "size": -(-size // (1024 * 1024)), "max": max_bytes // (1024 * 1024)}
 
 
-def _decode(data: bytes, encodings: Sequence[str]) -> tuple[str, str]:
+def _decode(data: bytes, encodings: Sequence[str], mark_undecodable: bool) -> tuple[str, str, bool]:
+    """(text, encoding, whether undecodable bytes were marked with U+FFFD)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileUnusable(_("Файл в кодировке UTF-16: сохраните его как «CSV UTF-8»."))
     head = data[:4096]
@@ -294,10 +300,29 @@ def _decode(data: bytes, encodings: Sequence[str]) -> tuple[str, str]:
         raise FileUnusable(_("Это не текстовый файл: ожидается CSV или JSON Lines."))
     for encoding in encodings:
         try:
-            return data.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
+            return data.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding, False
         except UnicodeDecodeError:
-            continue
+            if encoding == "utf-8" and mark_undecodable and (text := _marked_utf8(data)) is not None:
+                return text, encoding, True
     raise FileUnusable(_("Не удалось прочитать текст файла: ожидается кодировка UTF-8 (с BOM или без)."))
+
+
+def _marked_utf8(data: bytes) -> str | None:
+    """A file whose lines are mostly UTF-8 (of those that are not ASCII) as text, the bytes of the
+    other lines replaced by U+FFFD; None for a file mostly in another encoding."""
+    lines = data.split(b"\n")
+    readable = unreadable = 0
+    for line in lines:
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                unreadable += 1
+            else:
+                readable += 1
+    if readable <= unreadable:
+        return None
+    return "\n".join(line.decode("utf-8", errors="replace") for line in lines).removeprefix("\ufeff")
 
 
 def _normalise_column(name: str) -> str:
@@ -516,7 +541,7 @@ def import_data(source: bytes | Path, feed: Feed, *, name: str = "", batch_size:
     """Read `source` (the file's bytes, or its path) and run `feed` over it. An unusable file gives
     a result with exit code 1 and nothing written; ImportInterrupted propagates (see there)."""
     options = {"columns": feed.columns, "required": feed.required_columns, "max_bytes": max_bytes,
-               "max_rows": max_rows}
+               "max_rows": max_rows, "mark_undecodable": feed.marks_undecodable}
     try:
         if isinstance(source, Path):
             file = read_import_path(source, **options)

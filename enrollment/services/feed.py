@@ -138,33 +138,8 @@ def _snils_error(digits: str) -> str:
     return ""
 
 
-def mark_undecodable_lines(data: bytes) -> bytes:
-    """A UTF-8 file with a few lines in another encoding (a hand edit in a cp1251 editor): mark
-    the bad bytes with U+FFFD, so that only those rows are rejected. A file whose lines are mostly
-    not UTF-8 is left as it is (core.imports reads it as Windows-1251)."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return data
-    lines = data.split(b"\n")
-    readable = unreadable = 0
-    for line in lines:
-        if not line.isascii():
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                unreadable += 1
-            else:
-                readable += 1
-    if readable <= unreadable:  # mostly not UTF-8: another encoding throughout
-        return data
-    return "\n".join(line.decode("utf-8", errors="replace") for line in lines).encode("utf-8")
-
-
 def _undecodable(row: Row, result: ImportResult) -> bool:
-    """Reject a row in which `mark_undecodable_lines` found bytes that are not UTF-8."""
+    """Reject a row in which the reading found bytes that are not UTF-8 (Feed.marks_undecodable)."""
     bad = [column for column, value in row.values.items() if "\ufffd" in value]
     for column in bad:
         result.reject(row.number, column, _("Строка в другой кодировке, не UTF-8: значение не прочитать. "
@@ -230,6 +205,7 @@ class ApplicationFeed(Feed):
     required_values = ("rr_number", "submitted_at", "last_name", "first_name", "birth_date", "snils", "email",
                        "region_code", "program_odin_id")
     key_column = "rr_number"
+    marks_undecodable = True
     outcome_labels = {
         "created": gettext_lazy("создано"),
         "updated": gettext_lazy("обновлено"),
@@ -641,6 +617,7 @@ class RREventFeed(Feed):
 
     columns = ("rr_number", "event", "occurred_at", "details")
     required_columns = ("rr_number", "event", "occurred_at")
+    marks_undecodable = True
     outcome_labels = {
         "updated": gettext_lazy("применено"),
         "unchanged": gettext_lazy("без изменений"),
@@ -760,9 +737,6 @@ def rr_import(*, kind: str, source: bytes | Path, name: str = "", dry_run: bool 
     source = load_source(source)
 
     def run(data: bytes | Path) -> ImportResult:
-        if isinstance(data, bytes):
-            return import_data(mark_undecodable_lines(data), feed, name=name, batch_size=batch_size,
-                               dry_run=dry_run)
         return import_data(data, feed, name=name, batch_size=batch_size, dry_run=dry_run)
 
     with translation.override(settings.LANGUAGE_CODE):  # reasons and history in Russian, whoever imports

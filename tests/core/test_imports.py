@@ -61,6 +61,18 @@ def test_it_reads_cp1251_which_excel_writes():
     assert values(file)[0][1]["name"] == "Томск"
 
 
+def test_a_utf8_file_with_a_line_in_another_encoding_is_marked_when_the_feed_asks():
+    data = "\ufeffcode;name;size\nA1;Томск;3\nA2;Омск;4\n".encode() + "A3;Тула;5\n".encode("cp1251")
+    marked = read_import(data, columns=COLUMNS, mark_undecodable=True)
+    assert (marked.encoding, marked.utf8) == ("utf-8", None)  # not the bytes as they are: they were altered
+    assert [v["name"] for _, v, _ in values(marked)] == ["Томск", "Омск", "\ufffd" * 4]
+    assert marked.header == ["code", "name", "size"]  # the BOM is gone
+    whole = read_import(data.removeprefix("\ufeff".encode()), columns=COLUMNS)  # not asked: read as Windows-1251
+    assert whole.encoding == "cp1251"
+    clean = read_import(data[:data.index(b"A3")], columns=COLUMNS, mark_undecodable=True)
+    assert clean.utf8 == data[:data.index(b"A3")]
+
+
 def test_it_reads_json_lines_by_extension_or_content():
     text = '{"code": "A1", "name": "Альфа", "size": 3}\n\n{"code": "A2", "name": null, "size": true}\n'
     for name in ("feed.jsonl", "feed.txt"):
