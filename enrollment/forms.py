@@ -48,7 +48,7 @@ class ApplicationFilterForm(forms.Form):
     cohort = forms.ModelChoiceField(label=_("Поток"), required=False, queryset=None, empty_label=_("Все потоки"),
                                     widget=PlainSelect)
     cohort_number = forms.CharField(label=_("Поток"), required=False, max_length=64, widget=forms.TextInput(
-        attrs={"placeholder": _("Номер потока в Odin"), "inputmode": "numeric"}))
+        attrs={"placeholder": _("Номер потока в Odin")}))
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, cohorts=None, **kwargs):
