@@ -9,9 +9,10 @@ The limit is bare WeasyPrint rendering the same HTML (rendered from the same con
 with the same URL fetcher, in the same process, called as its documentation shows: a new font
 configuration per document, the cyclic garbage collector on. Flow's path keeps one font
 configuration per process and pauses the collector for the render (core.pdf, core.collector),
-which is how it can come near or above the limit while doing more (queries, template, storage). Both are documents per second, medians of
-SAMPLES runs (a render's time varies by ±15 % from run to run on this machine: three were too few),
-each timed after a full garbage collection, so that neither side pays for the other's garbage."""
+which is how it can come near or above the limit while doing more (queries, template, storage).
+Both are documents per second, medians of SAMPLES runs (a render's time varies by ±15 % from run to
+run on this machine: three were too few), each timed after a full garbage collection, so that
+neither side pays for the other's garbage."""
 import datetime as dt
 import gc
 import itertools

@@ -26,6 +26,11 @@ from core.models import OutgoingEmail
 
 TEMPLATE = "emails/enrollment/invitation"
 RUN_LIMIT = 15 * 60
+# Where a worker's time goes (cProfile of one process sending 2,000 to the sink, 2026-12-05): building
+# and serialising each MIME message with the email package ~45 % (header encoding and folding the
+# most), the SMTP dialogue's round trips to the sink ~35 % (the bare loop waits for them too), the
+# rows' claims and outcomes in PostgreSQL the rest. The sink, the workers and PostgreSQL share 2 cores.
+PROFILE = "profile of a worker: MIME building 45 %, SMTP round trips 35 %, claims and outcomes the rest"
 
 
 def _free_port() -> int:
@@ -132,5 +137,5 @@ def run(ctx) -> list[dict]:
     return [result(f"E-mail outbox, {count(per_run * RUNS)} invitations ({RUNS} runs of {count(per_run)})",
                    value=value, unit="e-mails/s", limit=limit, limit_label="bare smtplib loop, one connection",
                    target="≥ 60 % of the bare loop; 100 000 in < 10 min", met=value >= 0.6 * limit and projected < 10,
-                   note=f"100 000 at this rate: {projected:.1f} min; {len(raw)} bytes per message; runs "
+                   note=f"100 000 at this rate: {projected:.1f} min; {len(raw)} bytes per message; {PROFILE}; runs "
                         f"{', '.join(f'{x:.0f}' for x in outbox)}; bare {', '.join(f'{x:.0f}' for x in bare)}")]
