@@ -417,7 +417,12 @@ _UNIT = "\x1f"
 
 def _digest(file: ImportFile, cells: list[str], line: str | None) -> int:
     """The row's fingerprint: its cells as written (not stripped), under the file's header."""
-    return _hashed(file.hasher, (_UNIT.join(cells) if line is None else line.replace(file.delimiter, _UNIT)).encode())
+    return _hashed(file.hasher, _payload(file, cells, line))
+
+
+def _payload(file: ImportFile, cells: list[str], line: str | None) -> bytes:
+    """What a row's fingerprint hashes: its cells joined by the unit separator, in UTF-8."""
+    return (_UNIT.join(cells) if line is None else line.replace(file.delimiter, _UNIT)).encode()
 
 
 def _hashed(hasher, payload: bytes) -> int:
@@ -434,7 +439,7 @@ def _keyed_payloads(file: ImportFile, at: int) -> Iterator[tuple[int, str, bytes
     if not file.plain:
         for number, cells, _line in _csv_records(file):
             key = cells[at].strip() if at < len(cells) else ""
-            yield number, key, _UNIT.join(cells).encode() if sum(map(len, cells)) <= MAX_CELL else None
+            yield number, key, _payload(file, cells, None) if sum(map(len, cells)) <= MAX_CELL else None
         return
     unit = _UNIT.encode()
     utf8 = file.utf8 if file.utf8 is not None else file.text.encode()  # (a BOM is in the header's line)

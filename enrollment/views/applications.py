@@ -141,9 +141,8 @@ def _cell_renderers(columns) -> list:
         cell = column.cell
         if column.key == "number":
             return lambda a: f'<a href="{head}{a.pk}{tail}">{escape(str(cell(a)))}</a>'
-        if column.key == "status":  # the markup of partials/status_badge.html
-            return lambda a: (f'<span class="badge status-{escape(str(a.status))}">'
-                              f'{statuses[a.status] if a.status in statuses else escape(str(a.status))}</span>')
+        if column.key == "status":
+            return lambda a: _status_badge(a.status, statuses.get(a.status))
         if column.key == "active":
             return lambda a: yes_no[bool(a.is_active)]
         if column.key == "submitted":
@@ -151,6 +150,11 @@ def _cell_renderers(columns) -> list:
         return lambda a: _text(cell(a))
 
     return [renderer(column) for column in columns]
+
+
+def _status_badge(status: str, label: str | None) -> str:
+    """partials/status_badge.html's markup; `label` already escaped (None: the code stands in)."""
+    return f'<span class="badge status-{escape(str(status))}">{label or escape(str(status))}</span>'
 
 
 def _text(value) -> str:
@@ -185,9 +189,8 @@ def _counters_html(request, counts: list[dict], current: str) -> str:
             chosen = ' aria-current="true"' if item["status"] == current else ""
             items.append(
                 f'<li><a href="{escape(f"?{params.urlencode()}")}"{chosen}> '
-                f'<span class="badge status-{escape(item["status"])}">'
-                f'{statuses.get(item["status"]) or escape(str(item["label"]) or item["status"])}'
-                f'</span> <span class="count">{localize(item["count"])}</span></a></li>')
+                f'{_status_badge(item["status"], statuses.get(item["status"]))} '
+                f'<span class="count">{localize(item["count"])}</span></a></li>')
     return mark_safe("\n".join(items))  # noqa: S308 — every value is escaped above
 
 
